@@ -1,0 +1,1 @@
+"""FastAPI application of the West Lothian hotspot service."""

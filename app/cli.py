@@ -1,0 +1,202 @@
+"""The ``hotspots`` command line."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from app.config import Settings
+
+cli = typer.Typer(add_completion=False, no_args_is_help=True, help="West Lothian joint tasking hotspots service.")
+boundaries_cli = typer.Typer(no_args_is_help=True, help="Boundary files: fetch or check.")
+keys_cli = typer.Typer(no_args_is_help=True, help="API keys.")
+cli.add_typer(boundaries_cli, name="boundaries")
+cli.add_typer(keys_cli, name="keys")
+
+
+def fail(msg: str, code: int = 1) -> None:
+    """Print a one-line error and exit non-zero."""
+    typer.echo(f"error: {msg}", err=True)
+    raise typer.Exit(code)
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except Exception as exc:  # pydantic ValidationError: one line, no traceback
+        fail(f"bad configuration: {str(exc).splitlines()[0] if str(exc) else exc}")
+        raise  # pragma: no cover
+
+
+def _service(settings: Settings):  # type: ignore[no-untyped-def]
+    from app.service import Service
+    from geo.errors import BoundaryError
+
+    try:
+        return Service(settings)
+    except BoundaryError as exc:
+        fail(str(exc))
+    except Exception as exc:
+        fail(f"cannot start: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+
+
+def _serve(settings: Settings, host: str, port: int, *, banner: list[str] | None = None) -> None:
+    import uvicorn
+
+    from app.main import create_app
+
+    svc = _service(settings)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    if settings.auth == "off":
+        typer.echo("WARNING: HOTSPOTS_AUTH=off — no authentication; every caller is admin. Local demo only.", err=True)
+    for line in banner or []:
+        typer.echo(line)
+    uvicorn.run(create_app(settings, service=svc), host=host, port=port, log_level="info")
+
+
+@cli.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+) -> None:
+    """Run the HTTP service."""
+    _serve(_settings(), host, port)
+
+
+@cli.command()
+def demo(
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8000,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="load the demo data, then exit")] = False,
+) -> None:
+    """Load the SYNTHETIC demo dataset into the embedded database (if empty) and serve."""
+    from app.demo import load_demo
+
+    settings = _settings()
+    svc = _service(settings)
+    report = load_demo(svc)
+    typer.echo(report)
+    if no_serve:
+        return
+    base = f"http://{host}:{port}"
+    banner = [
+        "SYNTHETIC DEMO DATA — not real police or fire records.",
+        f"  API docs:        {base}/docs",
+        f"  Health:          {base}/api/v1/health",
+        f"  Ward statistics: {base}/api/v1/stats/wards?format=csv",
+        f"  Tasking map:     {base}/api/v1/maps/tasking/west",
+    ]
+    if settings.auth == "on":
+        banner.append("  (auth is on: send X-API-Key; create one with `hotspots keys create --role analyst --name me`)")
+    _serve(settings, host, port, banner=banner)
+
+
+@cli.command()
+def ingest(
+    file: Annotated[Path, typer.Argument(help="file to load")],
+    format: Annotated[str, typer.Option("--format", help="native, police-uk or sfrs")] = "native",
+    agency: Annotated[str | None, typer.Option(help="police or fire, for rows that lack it")] = None,
+) -> None:
+    """Validate and store a file of incidents; exits 1 when rows were rejected."""
+    from geo.errors import GeoError
+    from geo.ingest import FORMATS, parse
+
+    if format not in FORMATS:
+        fail(f"--format must be one of {', '.join(FORMATS)}", 2)
+    if agency is not None and agency not in ("police", "fire"):
+        fail("--agency must be police or fire", 2)
+    if not file.is_file():
+        fail(f"{file}: no such file", 2)
+    settings = _settings()
+    data = file.read_bytes()
+    if len(data) > settings.max_upload_bytes:
+        fail(f"{file} is larger than HOTSPOTS_MAX_UPLOAD_BYTES ({settings.max_upload_bytes})")
+    svc = _service(settings)
+    try:
+        raw = parse(data, format, agency=agency, filename=file.name, datazone_points=svc.datazone_points)
+    except GeoError as exc:
+        fail(str(exc))
+    report = svc.store(svc.validate(raw), fmt=format, filename=file.name, key_name="cli")
+    for e in report["errors"][:20]:
+        typer.echo(f"row {e['row']}: {e['field']}: {e['message']}", err=True)
+    if len(report["errors"]) > 20:
+        typer.echo(f"... and {len(report['errors']) - 20} more rejected rows", err=True)
+    typer.echo(
+        f"{file.name}: received {report['received']}, accepted {report['accepted']}, "
+        f"duplicates {report['duplicates']}, rejected {report['rejected']} (batch {report['batch_id']})"
+    )
+    if report["rejected"]:
+        raise typer.Exit(1)
+
+
+@boundaries_cli.command("check")
+def boundaries_check() -> None:
+    """Load and validate the boundary files; report what is loaded."""
+    from geo.boundaries import load_boundaries
+    from geo.errors import BoundaryError
+
+    settings = _settings()
+    folder = settings.effective_boundaries_dir
+    try:
+        b = load_boundaries(folder)
+    except BoundaryError as exc:
+        fail(str(exc))
+    typer.echo(f"boundaries in {folder} (version {b.version})")
+    typer.echo(f"  data zones: {len(b.datazones)}, population {int(b.datazones['population'].sum()):,}, "
+               f"SIMD ranks {int(b.datazones['simd_rank'].min())}..{int(b.datazones['simd_rank'].max())}")
+    typer.echo(f"  wards: {len(b.wards)}, council area {b.area.area / 1e6:.3f} km²")
+    for r in b.wards.itertuples():
+        typer.echo(f"    {r.code} {r.name:<34} {r.tasking_group:<4} population {int(r.population):,}")
+
+
+@boundaries_cli.command("fetch")
+def boundaries_fetch(
+    base_url: Annotated[str | None, typer.Option(help="override HOTSPOTS_BOUNDARIES_BASE_URL")] = None,
+) -> None:
+    """Download the boundary files (checksums verified) into the cache folder."""
+    from geo.errors import BoundaryError
+    from geo.fetch import fetch_boundaries
+
+    settings = _settings()
+    target = settings.effective_boundaries_dir
+    try:
+        paths = fetch_boundaries(target, base_url=base_url or settings.boundaries_base_url)
+    except BoundaryError as exc:
+        fail(str(exc))
+    for p in paths:
+        typer.echo(f"ok  {p}")
+    typer.echo(f"{len(paths)} files verified in {target}")
+
+
+@keys_cli.command("create")
+def keys_create(
+    role: Annotated[str, typer.Option(help="admin, analyst, partner or viewer")],
+    name: Annotated[str, typer.Option(help="who the key is for")],
+) -> None:
+    """Create an API key and print it once."""
+    from app.db import make_engine, upgrade
+    from app.security import ROLES, create_key
+
+    if role not in ROLES:
+        fail(f"--role must be one of {', '.join(ROLES)}", 2)
+    settings = _settings()
+    engine = make_engine(settings.effective_database_url)
+    upgrade(engine)
+    try:
+        key = create_key(engine, role=role, name=name)
+    except ValueError as exc:
+        fail(str(exc), 2)
+    typer.echo(key)
+    typer.echo(f"(key for {name!r}, role {role}: store it now, it is not shown again)", err=True)
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    try:
+        cli()
+    except KeyboardInterrupt:  # pragma: no cover
+        sys.exit(130)

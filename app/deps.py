@@ -1,0 +1,53 @@
+"""Dependencies: the service, the caller's principal and role checks."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from app.errors import ApiError
+from app.security import Principal, lookup
+from app.service import Service
+
+
+def get_service(request: Request) -> Service:
+    """The process's :class:`Service` (built in the lifespan)."""
+    svc: Service | None = getattr(request.app.state, "service", None)
+    if svc is None:  # pragma: no cover - lifespan always sets it
+        raise ApiError(503, "service is starting")
+    return svc
+
+
+ServiceDep = Annotated[Service, Depends(get_service)]
+
+
+def get_principal(svc: ServiceDep, x_api_key: Annotated[str | None, Header()] = None) -> Principal:
+    """Authenticate the ``X-API-Key`` header (or the demo principal when auth is off)."""
+    if svc.settings.auth == "off":
+        return Principal(name="demo (auth off)", role="admin")
+    if not x_api_key:
+        raise ApiError(401, "an API key is required in the X-API-Key header")
+    p = lookup(svc.engine, x_api_key)
+    if p is None:
+        raise ApiError(401, "the API key is unknown or revoked")
+    return p
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def require(role: str):  # type: ignore[no-untyped-def]
+    """Dependency factory: the caller must have ``role`` or a stronger one."""
+
+    def _check(p: PrincipalDep) -> Principal:
+        if not p.at_least(role):
+            raise ApiError(403, f"this needs the {role} role or higher; your key is {p.role}")
+        return p
+
+    return _check
+
+
+AnalystDep = Annotated[Principal, Depends(require("analyst"))]
+PartnerDep = Annotated[Principal, Depends(require("partner"))]
+AdminDep = Annotated[Principal, Depends(require("admin"))]

@@ -1,0 +1,80 @@
+"""Shared query-parameter parsing and validation (errors name the parameter)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from app.errors import ApiError
+from app.service import Filters, Service
+from geo.ingest import KNOWN_CATEGORIES, to_snake
+from geo.periods import TZ, Window, make_window
+
+GROUPS = ("east", "west", "all")
+
+
+def default_end() -> pd.Timestamp:
+    """Start of tomorrow, Europe/London, as UTC."""
+    today = pd.Timestamp.now(tz=TZ).normalize()
+    return (today + pd.Timedelta(days=1)).tz_convert("UTC")
+
+
+def window_from(from_: str | None, to: str | None, *, default_days: int = 365) -> Window:
+    """The [from, to) window, defaulting to the last ``default_days`` days."""
+    return make_window(from_, to, default_end=default_end(), default_days=default_days)
+
+
+def group_wards(svc: Service, group: str | None) -> list[str] | None:
+    """Ward codes for a tasking group (None for all)."""
+    if group is None:
+        return None
+    g = group.strip().lower()
+    if g not in GROUPS:
+        raise ApiError(422, f"`group` must be one of {', '.join(GROUPS)}, got {group!r}", param="group")
+    return None if g == "all" else svc.boundaries.group_wards(g)
+
+
+def filters_from(
+    svc: Service,
+    *,
+    from_: str | None = None,
+    to: str | None = None,
+    agency: str | None = None,
+    category: list[str] | None = None,
+    ward: list[str] | None = None,
+    datazone: list[str] | None = None,
+    group: str | None = None,
+    require_window: bool = True,
+    default_days: int = 365,
+) -> Filters:
+    """Validate the common filters and build :class:`Filters`."""
+    window = window_from(from_, to, default_days=default_days) if (require_window or from_ or to) else None
+    if agency is not None and agency not in ("police", "fire"):
+        raise ApiError(422, f"`agency` must be police or fire, got {agency!r}", param="agency")
+    cats: list[str] = []
+    for raw in category or []:
+        for part in raw.split(","):
+            if part.strip():
+                cats.append(to_snake(part))
+    if cats:
+        known = set(KNOWN_CATEGORIES) | set(svc.categories())
+        unknown = [c for c in cats if c not in known]
+        if unknown:
+            raise ApiError(422, f"unknown `category` {', '.join(unknown)}", param="category")
+    wards = None
+    if ward:
+        codes = set(svc.boundaries.wards["code"])
+        bad = [w for w in ward if w not in codes]
+        if bad:
+            raise ApiError(422, f"unknown `ward` {', '.join(bad)} (expected S13 codes of West Lothian)", param="ward")
+        wards = list(ward)
+    gw = group_wards(svc, group)
+    if gw is not None:
+        wards = gw if wards is None else [w for w in wards if w in gw]
+    dzs = None
+    if datazone:
+        codes = set(svc.boundaries.datazones["code"])
+        bad = [d for d in datazone if d not in codes]
+        if bad:
+            raise ApiError(422, f"unknown `datazone` {', '.join(bad)}", param="datazone")
+        dzs = list(datazone)
+    return Filters(window=window, agency=agency, categories=cats, wards=wards, datazones=dzs)

@@ -1,0 +1,94 @@
+"""Incident ingestion and listing."""
+
+from __future__ import annotations
+
+import base64
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, UploadFile
+from pydantic import BaseModel
+
+from app.deps import AnalystDep, PartnerDep, ServiceDep
+from app.errors import ApiError
+from app.params import filters_from
+from app.service import record_json
+from geo.ingest import FORMATS, parse, parse_native_records
+
+router = APIRouter(prefix="/incidents", tags=["incidents"])
+
+
+class IncidentBatch(BaseModel):
+    """Body of ``POST /incidents``: records as in DESIGN.md (validated row by row)."""
+
+    incidents: list[Any]
+
+
+@router.post("")
+def post_incidents(batch: IncidentBatch, svc: ServiceDep, who: AnalystDep) -> dict[str, Any]:
+    """Ingest a batch of native records; bad rows are reported, good rows stored."""
+    if len(batch.incidents) > svc.settings.max_batch_rows:
+        raise ApiError(413, f"a batch holds at most {svc.settings.max_batch_rows} rows")
+    raw = parse_native_records(batch.incidents)
+    return svc.store(svc.validate(raw), fmt="native", filename=None, key_name=who.name)
+
+
+@router.post("/upload")
+async def upload(
+    request: Request,
+    svc: ServiceDep,
+    who: AnalystDep,
+    file: UploadFile,
+    format: Annotated[str, Query(description="native, police-uk or sfrs")] = "native",
+    agency: Annotated[str | None, Query(description="agency for rows that lack one")] = None,
+) -> dict[str, Any]:
+    """Ingest a file (native CSV/JSON/GeoJSON, data.police.uk CSV or SFRS extract)."""
+    if format not in FORMATS:
+        raise ApiError(422, f"`format` must be one of {', '.join(FORMATS)}", param="format")
+    if agency is not None and agency not in ("police", "fire"):
+        raise ApiError(422, "`agency` must be police or fire", param="agency")
+    limit = svc.settings.max_upload_bytes
+    data = await file.read(limit + 1)
+    if len(data) > limit:
+        raise ApiError(413, f"the file is larger than the limit of {limit} bytes")
+    raw = parse(data, format, agency=agency, filename=file.filename or "", datazone_points=svc.datazone_points)
+    return svc.store(svc.validate(raw), fmt=format, filename=file.filename, key_name=who.name)
+
+
+def _cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
+
+
+def _after(cursor: str | None) -> int | None:
+    if not cursor:
+        return None
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if not text.startswith("id:"):
+            raise ValueError
+        return int(text[3:])
+    except ValueError as exc:
+        raise ApiError(422, "`cursor` is not a cursor this service issued", param="cursor") from exc
+
+
+@router.get("")
+def list_incidents(
+    request: Request,
+    svc: ServiceDep,
+    who: PartnerDep,
+    ward: Annotated[list[str] | None, Query()] = None,
+    datazone: Annotated[list[str] | None, Query()] = None,
+    agency: str | None = None,
+    category: Annotated[list[str] | None, Query()] = None,
+    from_: Annotated[str | None, Query(alias="from")] = None,
+    to: str | None = None,
+    limit: Annotated[int | None, Query(ge=1)] = None,
+    cursor: str | None = None,
+) -> dict[str, Any]:
+    """Incident-level records (partner, analyst, admin), paged by cursor."""
+    f = filters_from(svc, from_=from_, to=to, agency=agency, category=category, ward=ward, datazone=datazone, require_window=False)
+    size = min(limit or svc.settings.default_page_size, svc.settings.max_page_size)
+    df = svc.page(f, limit=size, after_id=_after(cursor))
+    more = len(df) > size
+    df = df.iloc[:size]
+    nxt = _cursor(int(df["id"].iloc[-1])) if more and not df.empty else None
+    return {"rows": record_json(df), "limit": size, "next_cursor": nxt, "count": len(df)}

@@ -1,0 +1,236 @@
+"""The running service's state and storage operations (database <-> geo frames)."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from app.config import Settings
+from app.db import batches, incidents, make_engine, upgrade
+from app.security import ensure_admin_key
+from geo.boundaries import Boundaries, load_boundaries
+from geo.ingest import ValidationResult, drop_batch_duplicates, to_wgs84, validate
+from geo.join import AreaIndex
+from geo.periods import Window
+
+log = logging.getLogger("hotspots")
+INSERT_CHUNK = 20_000
+LOOKUP_CHUNK = 5_000
+FRAME_COLUMNS = [
+    "id", "source_id", "agency", "category", "raw_category", "occurred_at", "easting", "northing",
+    "datazone", "ward", "tasking_group", "simd_rank", "simd_decile", "location_precision",
+    "date_precision", "batch_id",
+]  # fmt: skip
+
+
+@dataclass
+class Filters:
+    """Incident filters shared by list, statistics and analysis endpoints."""
+
+    window: Window | None = None
+    agency: str | None = None
+    categories: list[str] = field(default_factory=list)
+    wards: list[str] | None = None
+    datazones: list[str] | None = None
+
+    def clauses(self, window: Window | None = None) -> list[sa.ColumnElement[bool]]:
+        """SQL WHERE clauses for these filters (``window`` overrides the own window)."""
+        c = incidents.c
+        out: list[sa.ColumnElement[bool]] = []
+        w = window or self.window
+        if w is not None:
+            out.append(c.occurred_at >= _naive_utc(w.start))
+            out.append(c.occurred_at < _naive_utc(w.end))
+        if self.agency:
+            out.append(c.agency == self.agency)
+        if self.categories:
+            out.append(c.category.in_(self.categories))
+        if self.wards is not None:
+            out.append(c.ward.in_(self.wards))
+        if self.datazones is not None:
+            out.append(c.datazone.in_(self.datazones))
+        return out
+
+
+_INDEXES: dict[int, AreaIndex] = {}
+
+
+def area_index(boundaries: Boundaries) -> AreaIndex:
+    """The spatial index for these boundaries (built once per process)."""
+    key = id(boundaries)
+    if key not in _INDEXES:
+        _INDEXES[key] = AreaIndex(boundaries)
+    return _INDEXES[key]
+
+
+def _naive_utc(ts: pd.Timestamp) -> datetime:
+    return ts.tz_convert("UTC").tz_localize(None).to_pydatetime()
+
+
+class Service:
+    """Settings, database engine, boundaries and the spatial index of one process."""
+
+    def __init__(self, settings: Settings, *, boundaries: Boundaries | None = None) -> None:
+        self.settings = settings
+        self.boundaries = boundaries or load_boundaries(settings.effective_boundaries_dir)
+        self.index = area_index(self.boundaries)
+        self.engine: Engine = make_engine(settings.effective_database_url)
+        upgrade(self.engine)
+        if settings.admin_key:
+            ensure_admin_key(self.engine, settings.admin_key)
+        self._version_cache: dict[str, Any] = {}
+        rp = self.boundaries.datazones.geometry.representative_point()
+        self.datazone_points = {
+            code: (float(p.x), float(p.y)) for code, p in zip(self.boundaries.datazones["code"], rp, strict=True)
+        }
+
+    # ------------------------------------------------------------------ ingest
+    def validate(self, raw: pd.DataFrame) -> ValidationResult:
+        """Validate a raw frame against the geography."""
+        return validate(raw, self.index)
+
+    def store(self, result: ValidationResult, *, fmt: str, filename: str | None, key_name: str | None) -> dict[str, Any]:
+        """Store the accepted rows atomically; returns the ingest report."""
+        accepted, in_batch = drop_batch_duplicates(result.accepted)
+        batch_id = str(uuid.uuid4())
+        for attempt in (1, 2):
+            try:
+                with self.engine.begin() as conn:
+                    existing = self._existing(conn, accepted)
+                    fresh = accepted[~existing]
+                    self._insert(conn, fresh, batch_id)
+                    report = {
+                        "batch_id": batch_id,
+                        "received": result.received,
+                        "accepted": len(fresh),
+                        "duplicates": in_batch + int(existing.sum()),
+                        "rejected": len(result.errors),
+                        "errors": result.errors,
+                    }
+                    conn.execute(
+                        batches.insert().values(
+                            id=batch_id,
+                            created_at=datetime.now(UTC).replace(tzinfo=None),
+                            key_name=key_name,
+                            format=fmt,
+                            filename=(filename or "")[:255] or None,
+                            received=report["received"],
+                            accepted=report["accepted"],
+                            duplicates=report["duplicates"],
+                            rejected=report["rejected"],
+                        )
+                    )
+                self._version_cache.clear()
+                return report
+            except IntegrityError:  # a concurrent batch stored some of the same rows
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _existing(self, conn: sa.Connection, acc: pd.DataFrame) -> np.ndarray:
+        found = np.zeros(len(acc), dtype=bool)
+        if acc.empty:
+            return found
+        c = incidents.c
+        for agency, part in acc.groupby("agency"):
+            ids = part["source_id"].tolist()
+            present: set[str] = set()
+            for i in range(0, len(ids), LOOKUP_CHUNK):
+                chunk = ids[i : i + LOOKUP_CHUNK]
+                rows = conn.execute(sa.select(c.source_id).where(c.agency == agency, c.source_id.in_(chunk)))
+                present.update(r[0] for r in rows)
+            if present:
+                found[part.index[part["source_id"].isin(present)].to_numpy()] = True
+        return found
+
+    def _insert(self, conn: sa.Connection, df: pd.DataFrame, batch_id: str) -> None:
+        if df.empty:
+            return
+        cols = [
+            "agency", "source_id", "category", "raw_category", "easting", "northing", "datazone", "ward",
+            "tasking_group", "location_precision", "date_precision",
+        ]  # fmt: skip
+        out = df[cols].copy()
+        out["occurred_at"] = df["occurred_at"].dt.tz_convert("UTC").dt.tz_localize(None).astype(object)
+        out["simd_rank"] = df["simd_rank"].astype(int)
+        out["simd_decile"] = df["simd_decile"].astype(int)
+        out["batch_id"] = batch_id
+        out = out.astype(object).where(out.notna(), None)
+        records = out.to_dict(orient="records")
+        for i in range(0, len(records), INSERT_CHUNK):
+            conn.execute(incidents.insert(), records[i : i + INSERT_CHUNK])
+
+    # ------------------------------------------------------------------ reads
+    def count_incidents(self) -> int:
+        """Number of stored incidents."""
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(incidents)).scalar_one())
+
+    def data_version(self) -> str:
+        """Changes whenever incidents are added (cache key for analysis results)."""
+        with self.engine.connect() as conn:
+            n, mx = conn.execute(sa.select(sa.func.count(), sa.func.max(incidents.c.id))).one()
+        return f"{self.boundaries.version}-{n}-{mx}"
+
+    def frame(self, filters: Filters, *, window: Window | None = None, columns: Iterable[str] = FRAME_COLUMNS) -> pd.DataFrame:
+        """Incidents matching ``filters`` as an incident frame (``occurred_at`` UTC)."""
+        cols = [incidents.c[name] for name in columns]
+        q = sa.select(*cols).where(*filters.clauses(window)).order_by(incidents.c.id)
+        with self.engine.connect() as conn:
+            df = pd.read_sql(q, conn)
+        if "occurred_at" in df.columns:
+            df["occurred_at"] = pd.to_datetime(df["occurred_at"]).dt.tz_localize("UTC")
+        return df
+
+    def page(self, filters: Filters, *, limit: int, after_id: int | None) -> pd.DataFrame:
+        """One page of incidents with id > ``after_id``, ordered by id."""
+        q = sa.select(*[incidents.c[name] for name in FRAME_COLUMNS]).where(*filters.clauses())
+        if after_id is not None:
+            q = q.where(incidents.c.id > after_id)
+        q = q.order_by(incidents.c.id).limit(limit + 1)
+        with self.engine.connect() as conn:
+            df = pd.read_sql(q, conn)
+        if not df.empty:
+            df["occurred_at"] = pd.to_datetime(df["occurred_at"]).dt.tz_localize("UTC")
+        return df
+
+    def counts(self, filters: Filters, by: list[str], *, window: Window | None = None) -> pd.DataFrame:
+        """``count`` of incidents grouped by the columns ``by`` (SQL GROUP BY)."""
+        keys = [incidents.c[b] for b in by]
+        q = sa.select(*keys, sa.func.count().label("count")).where(*filters.clauses(window)).group_by(*keys)
+        with self.engine.connect() as conn:
+            rows = conn.execute(q).all()
+        return pd.DataFrame(rows, columns=[*by, "count"])
+
+    def categories(self) -> list[str]:
+        """Distinct stored categories."""
+        with self.engine.connect() as conn:
+            return sorted(r[0] for r in conn.execute(sa.select(incidents.c.category).distinct()))
+
+    def latest_incident(self) -> pd.Timestamp | None:
+        """When the newest incident occurred (UTC)."""
+        with self.engine.connect() as conn:
+            v = conn.execute(sa.select(sa.func.max(incidents.c.occurred_at))).scalar()
+        return None if v is None else pd.Timestamp(v).tz_localize("UTC")
+
+
+def record_json(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """Incident rows as JSON records (local ISO times, WGS84 lon/lat added)."""
+    if df.empty:
+        return []
+    lon, lat = to_wgs84(df["easting"].to_numpy(), df["northing"].to_numpy())
+    out = df.drop(columns=["batch_id"], errors="ignore").copy()
+    out["occurred_at"] = df["occurred_at"].dt.tz_convert("Europe/London").map(lambda t: t.isoformat())
+    out["lon"] = np.round(lon, 6)
+    out["lat"] = np.round(lat, 6)
+    return [{k: (None if (isinstance(v, float) and not np.isfinite(v)) else v) for k, v in r.items()} for r in out.to_dict(orient="records")]
