@@ -196,7 +196,13 @@ def load_boundaries(
         raise BoundaryError(msg)
     dz_path, ward_path = data_dir / DATAZONES_FILE, data_dir / WARDS_FILE
     dz = _read(dz_path, _DZ_COLUMNS, N_DATAZONES)
-    for col in ("population", "simd_rank", "simd_decile", "simd_quintile", "simd_vigintile"):
+    for col in (
+        "population",
+        "simd_rank",
+        "simd_decile",
+        "simd_quintile",
+        "simd_vigintile",
+    ):
         values = pd.to_numeric(dz[col], errors="coerce")
         if values.isna().any():
             msg = f"boundary file {dz_path}: field {col} has missing values"

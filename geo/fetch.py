@@ -14,11 +14,15 @@ MANIFEST = Path(__file__).parent / "data" / "boundaries_manifest.json"
 
 def read_manifest(path: Path = MANIFEST) -> list[dict[str, object]]:
     """The list of boundary files with their checksums."""
-    files: list[dict[str, object]] = json.loads(path.read_text(encoding="utf-8"))["files"]
+    files: list[dict[str, object]] = json.loads(path.read_text(encoding="utf-8"))[
+        "files"
+    ]
     return files
 
 
-def fetch_boundaries(target: Path | str, *, base_url: str, manifest: Path = MANIFEST) -> list[Path]:
+def fetch_boundaries(
+    target: Path | str, *, base_url: str, manifest: Path = MANIFEST
+) -> list[Path]:
     """Fetch every manifest file from ``base_url`` into ``target``.
 
     Files already present with the right checksum are not downloaded again. A wrong

@@ -131,7 +131,9 @@ def to_bng(lon: Any, lat: Any) -> tuple[np.ndarray, np.ndarray]:
 
 def to_wgs84(easting: Any, northing: Any) -> tuple[np.ndarray, np.ndarray]:
     """British National Grid to WGS84 lon/lat (pyproj)."""
-    lon, lat = _TO_WGS.transform(np.asarray(easting, dtype=float), np.asarray(northing, dtype=float))
+    lon, lat = _TO_WGS.transform(
+        np.asarray(easting, dtype=float), np.asarray(northing, dtype=float)
+    )
     return np.asarray(lon), np.asarray(lat)
 
 
@@ -152,7 +154,12 @@ def parse_native_records(records: list[Any]) -> pd.DataFrame:
             rows.append({"_not_object": True})
             continue
         row = dict(rec)
-        for k in ("easting", "northing", "lon", "lat"):  # keep an explicit NaN distinct from "missing"
+        for k in (
+            "easting",
+            "northing",
+            "lon",
+            "lat",
+        ):  # keep an explicit NaN distinct from "missing"
             v = row.get(k)
             if isinstance(v, float) and v != v:
                 row[k] = "NaN"
@@ -166,10 +173,14 @@ def parse_native_records(records: list[Any]) -> pd.DataFrame:
 
 def _read_csv(data: bytes) -> pd.DataFrame:
     text = data.decode("utf-8-sig")
-    return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""])
+    return pd.read_csv(
+        io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""]
+    )
 
 
-def parse_native_file(data: bytes, *, filename: str = "", agency: str | None = None) -> pd.DataFrame:
+def parse_native_file(
+    data: bytes, *, filename: str = "", agency: str | None = None
+) -> pd.DataFrame:
     """Raw frame from a native CSV, JSON or GeoJSON file (chosen by content)."""
     head = data.lstrip()[:1]
     recs: Any
@@ -184,7 +195,9 @@ def parse_native_file(data: bytes, *, filename: str = "", agency: str | None = N
             for feat in doc.get("features") or []:
                 props = dict((feat or {}).get("properties") or {})
                 geom = (feat or {}).get("geometry") or {}
-                if geom.get("type") == "Point" and isinstance(geom.get("coordinates"), list):
+                if geom.get("type") == "Point" and isinstance(
+                    geom.get("coordinates"), list
+                ):
                     c = geom["coordinates"]
                     props.setdefault("lon", c[0] if len(c) > 0 else None)
                     props.setdefault("lat", c[1] if len(c) > 1 else None)
@@ -209,7 +222,9 @@ def parse_native_file(data: bytes, *, filename: str = "", agency: str | None = N
         table = table.replace({np.nan: None})
         df = parse_native_records(table.to_dict(orient="records"))
     if agency:
-        df["agency"] = df["agency"].where(df["agency"].notna() & (df["agency"] != ""), agency)
+        df["agency"] = df["agency"].where(
+            df["agency"].notna() & (df["agency"] != ""), agency
+        )
     return df
 
 
@@ -217,7 +232,9 @@ def _police_uk_id(table: pd.DataFrame) -> pd.Series:
     """Stable ids for rows without a Crime ID: a hash of the row's content plus its
     occurrence number among identical rows of the file (so two identical ASB reports in
     one month stay two incidents, and re-loading the file adds nothing)."""
-    key = table[["Month", "Longitude", "Latitude", "Location", "LSOA code", "Crime type"]]
+    key = table[
+        ["Month", "Longitude", "Latitude", "Location", "LSOA code", "Crime type"]
+    ]
     key = key.fillna("").astype(str).agg("|".join, axis=1)
     occurrence = key.groupby(key).cumcount().astype(str)
     joined = key + "#" + occurrence
@@ -236,7 +253,11 @@ def parse_police_uk(data: bytes) -> pd.DataFrame:
     except (UnicodeDecodeError, pd.errors.ParserError) as exc:
         msg = f"file is not a readable UTF-8 CSV: {exc}"
         raise ParameterError(msg, param="file") from exc
-    missing = [c for c in ("Crime ID", "Month", "Longitude", "Latitude", "Crime type") if c not in table.columns]
+    missing = [
+        c
+        for c in ("Crime ID", "Month", "Longitude", "Latitude", "Crime type")
+        if c not in table.columns
+    ]
     if missing:
         msg = f"not a data.police.uk street-level CSV: columns {', '.join(missing)} missing"
         raise ParameterError(msg, param="format")
@@ -270,18 +291,26 @@ def parse_police_uk(data: bytes) -> pd.DataFrame:
     return df[RAW_COLUMNS]
 
 
-def _sfrs_category(inc_type: pd.Series, motive: pd.Series, prop: pd.Series) -> pd.Series:
+def _sfrs_category(
+    inc_type: pd.Series, motive: pd.Series, prop: pd.Series
+) -> pd.Series:
     t = inc_type.fillna("").str.lower()
     m = motive.fillna("").str.lower()
     p = prop.fillna("").str.lower()
     deliberate = m.str.contains("deliberate")
-    dwelling = p.str.contains("dwelling") | p.str.contains("house") | p.str.contains("flat")
-    grass = p.str.contains("grass") | p.str.contains("heath") | p.str.contains("woodland")
+    dwelling = (
+        p.str.contains("dwelling") | p.str.contains("house") | p.str.contains("flat")
+    )
+    grass = (
+        p.str.contains("grass") | p.str.contains("heath") | p.str.contains("woodland")
+    )
     out = pd.Series("fire_other", index=t.index, dtype=object)
     out[t.str.contains("special")] = "special_service"
     out[t.str.contains("false")] = "false_alarm"
     secondary = t.str.contains("secondary")
-    primary = t.str.contains("primary") | (t.str.contains("fire") & ~secondary & ~t.str.contains("false"))
+    primary = t.str.contains("primary") | (
+        t.str.contains("fire") & ~secondary & ~t.str.contains("false")
+    )
     out[secondary] = "secondary_fire"
     out[secondary & grass] = "grass_fire"
     out[secondary & deliberate] = "deliberate_secondary_fire"
@@ -292,7 +321,9 @@ def _sfrs_category(inc_type: pd.Series, motive: pd.Series, prop: pd.Series) -> p
     return out
 
 
-def parse_sfrs(data: bytes, *, datazone_points: dict[str, tuple[float, float]] | None = None) -> pd.DataFrame:
+def parse_sfrs(
+    data: bytes, *, datazone_points: dict[str, tuple[float, float]] | None = None
+) -> pd.DataFrame:
     """Raw frame from a Scottish Fire and Rescue Service incident extract.
 
     Columns (as SFRS incident extracts are laid out): ``IncidentNumber``,
@@ -313,11 +344,15 @@ def parse_sfrs(data: bytes, *, datazone_points: dict[str, tuple[float, float]] |
         msg = f"not an SFRS incident extract: columns {', '.join(missing)} missing"
         raise ParameterError(msg, param="format")
     n = len(table)
-    col = lambda name: table[name] if name in table.columns else pd.Series([None] * n, dtype=object)  # noqa: E731
+    col = lambda name: (
+        table[name] if name in table.columns else pd.Series([None] * n, dtype=object)
+    )  # noqa: E731
     motive = col("FireMotive").where(col("FireMotive").notna(), col("Motive"))
     when = col("DateTimeOfCall").fillna("").str.strip()
     dmy = when.str.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}( \d{1,2}:\d{2}(:\d{2})?)?")
-    parsed = pd.to_datetime(when.where(dmy, None), format="mixed", dayfirst=True, errors="coerce")
+    parsed = pd.to_datetime(
+        when.where(dmy, None), format="mixed", dayfirst=True, errors="coerce"
+    )
     iso = parsed.dt.strftime("%Y-%m-%dT%H:%M:%S")
     occurred = when.where(~dmy, iso.where(parsed.notna(), when))
     easting, northing = col("Easting"), col("Northing")
@@ -326,16 +361,28 @@ def parse_sfrs(data: bytes, *, datazone_points: dict[str, tuple[float, float]] |
         no_xy = easting.isna() & northing.isna() & col("Longitude").isna()
         dzp = table["DataZone"].map(datazone_points)
         use = no_xy & dzp.notna()
-        easting = easting.where(~use, dzp.map(lambda p: p[0] if isinstance(p, tuple) else None))
-        northing = northing.where(~use, dzp.map(lambda p: p[1] if isinstance(p, tuple) else None))
+        easting = easting.where(
+            ~use, dzp.map(lambda p: p[0] if isinstance(p, tuple) else None)
+        )
+        northing = northing.where(
+            ~use, dzp.map(lambda p: p[1] if isinstance(p, tuple) else None)
+        )
         precision[use] = "datazone"
-    raw_cat = (col("IncidentType").fillna("") + " / " + motive.fillna("") + " / " + col("PropertyType").fillna("")).str.strip(" /")
+    raw_cat = (
+        col("IncidentType").fillna("")
+        + " / "
+        + motive.fillna("")
+        + " / "
+        + col("PropertyType").fillna("")
+    ).str.strip(" /")
     df = pd.DataFrame(
         {
             "row": np.arange(1, n + 1),
             "source_id": col("IncidentNumber"),
             "agency": "fire",
-            "category": _sfrs_category(col("IncidentType"), motive, col("PropertyType")),
+            "category": _sfrs_category(
+                col("IncidentType"), motive, col("PropertyType")
+            ),
             "raw_category": raw_cat.where(raw_cat != "", None),
             "occurred_at": occurred.where(when != "", None),
             "easting": easting,
@@ -360,7 +407,9 @@ class ValidationResult:
 
 def _text(s: pd.Series) -> pd.Series:
     """Strings for a column that may hold None/NaN/numbers (missing -> "")."""
-    return s.map(lambda v: "" if v is None or (isinstance(v, float) and v != v) else str(v)).astype(object)
+    return s.map(
+        lambda v: "" if v is None or (isinstance(v, float) and v != v) else str(v)
+    ).astype(object)
 
 
 def _blank(s: pd.Series) -> pd.Series:
@@ -374,7 +423,9 @@ def parse_datetimes(values: pd.Series) -> pd.Series:
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns, UTC]")
     aware = s.str.contains(_OFFSET) & s.str.contains(r"\d{2}:\d{2}")
     if aware.any():
-        out[aware] = pd.to_datetime(s[aware], format="ISO8601", utc=True, errors="coerce")
+        out[aware] = pd.to_datetime(
+            s[aware], format="ISO8601", utc=True, errors="coerce"
+        )
     naive = ~aware
     if naive.any():
         parsed = pd.to_datetime(s[naive], format="ISO8601", errors="coerce")
@@ -382,7 +433,9 @@ def parse_datetimes(values: pd.Series) -> pd.Series:
             out[naive] = parsed.dt.tz_convert("UTC")
         else:
             local = parsed.dt.tz_localize(
-                TZ, ambiguous=np.ones(len(parsed), dtype=bool), nonexistent="shift_forward"
+                TZ,
+                ambiguous=np.ones(len(parsed), dtype=bool),
+                nonexistent="shift_forward",
             )
             out[naive] = local.dt.tz_convert("UTC")
     return out
@@ -396,7 +449,9 @@ def _num(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     return v, given & v.isna() & ~spelled_nan
 
 
-def validate(raw: pd.DataFrame, index: AreaIndex, *, now: datetime | None = None) -> ValidationResult:
+def validate(
+    raw: pd.DataFrame, index: AreaIndex, *, now: datetime | None = None
+) -> ValidationResult:
     """Validate a raw frame and join it to the geography. See the module docstring."""
     now_ts = pd.Timestamp(now or datetime.now(UTC))
     if now_ts.tzinfo is None:
@@ -416,47 +471,115 @@ def validate(raw: pd.DataFrame, index: AreaIndex, *, now: datetime | None = None
         message[m] = msg(m) if callable(msg) else msg
 
     if "_not_object" in df.columns:
-        reject(df["_not_object"].fillna(False).astype(bool), "record", "record is not a JSON object")
+        reject(
+            df["_not_object"].fillna(False).astype(bool),
+            "record",
+            "record is not a JSON object",
+        )
     for fld in ("source_id", "agency", "category", "occurred_at"):
         reject(_blank(df[fld]), fld, f"missing field `{fld}`")
     src = _text(df["source_id"]).str.strip()
-    limits = {"source_id": MAX_ID_LEN, "category": MAX_CATEGORY_LEN, "raw_category": MAX_TEXT_LEN, "agency": MAX_ID_LEN}
+    limits = {
+        "source_id": MAX_ID_LEN,
+        "category": MAX_CATEGORY_LEN,
+        "raw_category": MAX_TEXT_LEN,
+        "agency": MAX_ID_LEN,
+    }
     for fld, limit in limits.items():
         lengths = _text(df[fld]).str.len()
-        reject(lengths > limit, fld, lambda m, f=fld, lim=limit, ln=lengths: [f"`{f}` is too long ({v} > {lim} characters)" for v in ln[m]])
+        reject(
+            lengths > limit,
+            fld,
+            lambda m, f=fld, lim=limit, ln=lengths: [
+                f"`{f}` is too long ({v} > {lim} characters)" for v in ln[m]
+            ],
+        )
     agency = _text(df["agency"]).str.strip().str.lower()
-    reject(~agency.isin(AGENCIES), "agency", lambda m: [f"unknown agency {a!r} (expected police or fire)" for a in agency[m]])
+    reject(
+        ~agency.isin(AGENCIES),
+        "agency",
+        lambda m: [
+            f"unknown agency {a!r} (expected police or fire)" for a in agency[m]
+        ],
+    )
     raw_cat = _text(df["category"])
     category = raw_cat.map(to_snake)
     reject(category == "", "category", "category has no letters or digits")
     text = _text(df["occurred_at"]).str.strip()
     when = parse_datetimes(text)
-    reject(when.isna(), "occurred_at", lambda m: [f"unparseable date {t[:40]!r} (expected ISO 8601)" for t in text[m]])
-    reject(when > now_ts + pd.Timedelta(minutes=5), "occurred_at", lambda m: [f"date {t[:40]} is in the future" for t in text[m]])
-    reject(when < EARLIEST, "occurred_at", lambda m: [f"date {t[:40]} is before 2000-01-01" for t in text[m]])
+    reject(
+        when.isna(),
+        "occurred_at",
+        lambda m: [f"unparseable date {t[:40]!r} (expected ISO 8601)" for t in text[m]],
+    )
+    reject(
+        when > now_ts + pd.Timedelta(minutes=5),
+        "occurred_at",
+        lambda m: [f"date {t[:40]} is in the future" for t in text[m]],
+    )
+    reject(
+        when < EARLIEST,
+        "occurred_at",
+        lambda m: [f"date {t[:40]} is before 2000-01-01" for t in text[m]],
+    )
 
     e, e_bad = _num(df["easting"])
     no, n_bad = _num(df["northing"])
     lo, lo_bad = _num(df["lon"])
     la, la_bad = _num(df["lat"])
-    for fld, bad in (("easting", e_bad), ("northing", n_bad), ("lon", lo_bad), ("lat", la_bad)):
+    for fld, bad in (
+        ("easting", e_bad),
+        ("northing", n_bad),
+        ("lon", lo_bad),
+        ("lat", la_bad),
+    ):
         reject(bad, fld, f"`{fld}` is not a number")
     has_en = ~_blank(df["easting"]) | ~_blank(df["northing"])
     has_ll = ~_blank(df["lon"]) | ~_blank(df["lat"])
-    reject(~has_en & ~has_ll, "easting", "missing coordinates: give easting and northing, or lon and lat")
-    reject(has_en & (_blank(df["easting"]) | _blank(df["northing"])), "easting", "give both easting and northing")
-    reject(~has_en & has_ll & (_blank(df["lon"]) | _blank(df["lat"])), "lon", "give both lon and lat")
+    reject(
+        ~has_en & ~has_ll,
+        "easting",
+        "missing coordinates: give easting and northing, or lon and lat",
+    )
+    reject(
+        has_en & (_blank(df["easting"]) | _blank(df["northing"])),
+        "easting",
+        "give both easting and northing",
+    )
+    reject(
+        ~has_en & has_ll & (_blank(df["lon"]) | _blank(df["lat"])),
+        "lon",
+        "give both lon and lat",
+    )
     use_en = has_en
     x = e.where(use_en, np.nan)
     y = no.where(use_en, np.nan)
-    reject(use_en & ~np.isfinite(x), "easting", "`easting` is not a finite number (NaN or infinity)")
-    reject(use_en & ~np.isfinite(y), "northing", "`northing` is not a finite number (NaN or infinity)")
-    reject(~use_en & has_ll & ~(np.isfinite(lo) & np.isfinite(la)), "lon", "coordinates are not finite numbers (NaN or infinity)")
+    reject(
+        use_en & ~np.isfinite(x),
+        "easting",
+        "`easting` is not a finite number (NaN or infinity)",
+    )
+    reject(
+        use_en & ~np.isfinite(y),
+        "northing",
+        "`northing` is not a finite number (NaN or infinity)",
+    )
+    reject(
+        ~use_en & has_ll & ~(np.isfinite(lo) & np.isfinite(la)),
+        "lon",
+        "coordinates are not finite numbers (NaN or infinity)",
+    )
     swapped_ll = ~use_en & lo.between(54.0, 61.0) & la.between(-9.0, 0.0)
-    reject(swapped_ll, "lon", "lon/lat look swapped (lon is a latitude, lat a longitude)")
+    reject(
+        swapped_ll, "lon", "lon/lat look swapped (lon is a latitude, lat a longitude)"
+    )
     swapped_en = use_en & x.between(600_000, 700_000) & y.between(250_000, 350_000)
     reject(swapped_en, "easting", "easting/northing look swapped")
-    reject(~use_en & has_ll & ~(lo.between(-180, 180) & la.between(-90, 90)), "lon", "lon/lat out of range for WGS84")
+    reject(
+        ~use_en & has_ll & ~(lo.between(-180, 180) & la.between(-90, 90)),
+        "lon",
+        "lon/lat out of range for WGS84",
+    )
 
     ok_ll = ~use_en & field_.isna()
     if ok_ll.any():
@@ -467,13 +590,19 @@ def validate(raw: pd.DataFrame, index: AreaIndex, *, now: datetime | None = None
     dz = np.full(n, None, dtype=object)
     ward = np.full(n, None, dtype=object)
     if candidates.any():
-        cdz, cwd, inside = index.assign(x.to_numpy()[candidates], y.to_numpy()[candidates])
+        cdz, cwd, inside = index.assign(
+            x.to_numpy()[candidates], y.to_numpy()[candidates]
+        )
         pos = np.flatnonzero(candidates)
         dz[pos], ward[pos] = cdz, cwd
         outside = np.zeros(n, dtype=bool)
         outside[pos[~inside]] = True
         coord_field = pd.Series(np.where(use_en, "easting", "lon"), dtype=object)
-        reject(pd.Series(outside), coord_field, "coordinates outside the West Lothian council area")
+        reject(
+            pd.Series(outside),
+            coord_field,
+            "coordinates outside the West Lothian council area",
+        )
 
     good = field_.isna().to_numpy()
     errors = [
@@ -489,13 +618,17 @@ def validate(raw: pd.DataFrame, index: AreaIndex, *, now: datetime | None = None
             "source_id": src[good].to_numpy(),
             "agency": agency[good].to_numpy(),
             "category": category[good].to_numpy(),
-            "raw_category": df["raw_category"].where(~_blank(df["raw_category"]), raw_cat)[good].to_numpy(),
+            "raw_category": df["raw_category"]
+            .where(~_blank(df["raw_category"]), raw_cat)[good]
+            .to_numpy(),
             "occurred_at": when[good].to_numpy(),
             "easting": x[good].round(2).to_numpy(),
             "northing": y[good].round(2).to_numpy(),
             "datazone": dz[good],
             "ward": ward[good],
-            "location_precision": df["location_precision"].fillna("exact")[good].to_numpy(),
+            "location_precision": df["location_precision"]
+            .fillna("exact")[good]
+            .to_numpy(),
             "date_precision": df["date_precision"].fillna("datetime")[good].to_numpy(),
         }
     )
@@ -512,8 +645,14 @@ def drop_batch_duplicates(accepted: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     return accepted[~dup].reset_index(drop=True), int(dup.sum())
 
 
-def parse(data: bytes, fmt: str, *, agency: str | None = None, filename: str = "",
-          datazone_points: dict[str, tuple[float, float]] | None = None) -> pd.DataFrame:
+def parse(
+    data: bytes,
+    fmt: str,
+    *,
+    agency: str | None = None,
+    filename: str = "",
+    datazone_points: dict[str, tuple[float, float]] | None = None,
+) -> pd.DataFrame:
     """Dispatch to the parser for ``fmt`` (native, police-uk or sfrs)."""
     if fmt == "native":
         return parse_native_file(data, filename=filename, agency=agency)
@@ -523,5 +662,3 @@ def parse(data: bytes, fmt: str, *, agency: str | None = None, filename: str = "
         return parse_sfrs(data, datazone_points=datazone_points)
     msg = f"unknown format {fmt!r}: expected one of {', '.join(FORMATS)}"
     raise ParameterError(msg, param="format")
-
-

@@ -69,7 +69,9 @@ class _Raster:
 
 
 def _build_raster(
-    polys: npt.NDArray[np.object_], bounds: tuple[float, float, float, float], cell: float
+    polys: npt.NDArray[np.object_],
+    bounds: tuple[float, float, float, float],
+    cell: float,
 ) -> _Raster:
     """Label raster: boundary cells found from densified polygon edges (dilated by one
     cell, so every cell an edge passes through is marked), the rest labelled by an exact
@@ -90,7 +92,9 @@ def _build_raster(
     labels = np.full((ny, nx), _BOUNDARY, dtype=np.int32)
     tree = shapely.STRtree(polys)
     labels[iy, ix] = _exact(
-        tree, (x0 + (ix + 0.5) * cell).astype(np.float64), (y0 + (iy + 0.5) * cell).astype(np.float64)
+        tree,
+        (x0 + (ix + 0.5) * cell).astype(np.float64),
+        (y0 + (iy + 0.5) * cell).astype(np.float64),
     )
     return _Raster(x0, y0, cell, nx, ny, labels)
 
@@ -108,7 +112,9 @@ class AreaIndex:
         Distance outside the council area still accepted (snapped), default 50 m.
     """
 
-    def __init__(self, boundaries: Boundaries, *, cell_m: float = 50.0, tolerance_m: float = 50.0) -> None:
+    def __init__(
+        self, boundaries: Boundaries, *, cell_m: float = 50.0, tolerance_m: float = 50.0
+    ) -> None:
         self.boundaries = boundaries
         self.tolerance_m = tolerance_m
         self.dz_codes = boundaries.datazones["code"].to_numpy()
@@ -130,11 +136,22 @@ class AreaIndex:
         shapely.prepare(self._area_prepared)
 
     def _lookup(
-        self, r: _Raster, tree: shapely.STRtree, x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]
+        self,
+        r: _Raster,
+        tree: shapely.STRtree,
+        x: npt.NDArray[np.float64],
+        y: npt.NDArray[np.float64],
     ) -> npt.NDArray[np.int64]:
         ix = np.floor((x - r.x0) / r.cell)
         iy = np.floor((y - r.y0) / r.cell)
-        ok = (ix >= 0) & (ix < r.nx) & (iy >= 0) & (iy < r.ny) & np.isfinite(ix) & np.isfinite(iy)
+        ok = (
+            (ix >= 0)
+            & (ix < r.nx)
+            & (iy >= 0)
+            & (iy < r.ny)
+            & np.isfinite(ix)
+            & np.isfinite(iy)
+        )
         out = np.full(len(x), _BOUNDARY, dtype=np.int64)
         out[ok] = r.labels[iy[ok].astype(np.int64), ix[ok].astype(np.int64)]
         # points exactly on a cell edge may touch a neighbouring cell's polygon: exact path
@@ -171,4 +188,8 @@ class AreaIndex:
         dz_codes: Any = np.where(inside, self.dz_codes[np.where(inside, dz, 0)], None)
         wd_ok = inside & (wd != OUTSIDE)
         ward_codes: Any = np.where(wd_ok, self.ward_codes[np.where(wd_ok, wd, 0)], None)
-        return dz_codes.astype(object), ward_codes.astype(object), np.asarray(inside, dtype=bool)
+        return (
+            dz_codes.astype(object),
+            ward_codes.astype(object),
+            np.asarray(inside, dtype=bool),
+        )

@@ -47,7 +47,9 @@ class Window:
         """The same calendar period one year earlier (local dates shifted by a year)."""
         s = self.start.tz_convert(TZ) - pd.DateOffset(years=1)
         e = self.end.tz_convert(TZ) - pd.DateOffset(years=1)
-        return Window(pd.Timestamp(s).tz_convert("UTC"), pd.Timestamp(e).tz_convert("UTC"))
+        return Window(
+            pd.Timestamp(s).tz_convert("UTC"), pd.Timestamp(e).tz_convert("UTC")
+        )
 
     def label(self) -> str:
         """Local-date label such as ``2024-01-01 to 2024-04-01``."""
@@ -59,7 +61,11 @@ class Window:
 
 
 def make_window(
-    start: str | None, end: str | None, *, default_end: pd.Timestamp, default_days: int = 365
+    start: str | None,
+    end: str | None,
+    *,
+    default_end: pd.Timestamp,
+    default_days: int = 365,
 ) -> Window:
     """Build a window from optional ``from``/``to`` parameters.
 
@@ -67,7 +73,11 @@ def make_window(
     before ``to``. ``to`` must be after ``from``.
     """
     e = parse_instant(end, param="to") if end else default_end
-    s = parse_instant(start, param="from") if start else e - pd.Timedelta(days=default_days)
+    s = (
+        parse_instant(start, param="from")
+        if start
+        else e - pd.Timedelta(days=default_days)
+    )
     if e <= s:
         msg = "`to` must be after `from` (the window is [from, to))"
         raise ParameterError(msg, param="to")

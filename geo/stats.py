@@ -149,7 +149,7 @@ def summary_rows(
             {
                 "group": label,
                 "units": len(sel),
-                "population": int(round(pop)),
+                "population": round(pop),
                 "count": c,
                 "rate_per_1000": _rate(c, pop),
                 "previous_count": p,

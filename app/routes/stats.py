@@ -60,7 +60,7 @@ def compute(svc: Service, f: Filters, unit: str, group: str | None, who: Princip
     summary = summary_rows(rows, groups, pops)
     suppressed = not who.sees_records
     if suppressed:
-        suppress(rows, summary, {k: v for k, v in groups.items()})
+        suppress(rows, summary, groups)
     key = "ward" if unit == "ward" else "datazone"
     for r in rows:
         r[f"{key}_code"] = r.pop("code")
