@@ -3,7 +3,7 @@
 Method
 ------
 A :class:`AreaIndex` precomputes a label raster over the council extent
-(``cell_m`` square cells, default 50 m). A cell whose box lies wholly inside exactly one
+(``cell_m`` square cells, default 10 m). A cell whose box lies wholly inside exactly one
 data zone (and, separately, one ward) stores that polygon's index; any other cell is a
 *boundary cell*. A point in an interior cell is labelled by array lookup; points in
 boundary cells (and outside the raster) fall back to an exact shapely 2 STRtree query.
@@ -69,13 +69,18 @@ class _Raster:
 
 
 def _build_raster(
-    polys: npt.NDArray[np.object_],
-    bounds: tuple[float, float, float, float],
-    cell: float,
+    polys: npt.NDArray[np.object_], bounds: tuple[float, float, float, float], cell: float
 ) -> _Raster:
-    """Label raster: boundary cells found from densified polygon edges (dilated by one
-    cell, so every cell an edge passes through is marked), the rest labelled by an exact
-    lookup of their centre."""
+    """Label raster.
+
+    Boundary cells come from the densified polygon edges (vertices spaced at most a
+    quarter cell apart, dilated by one cell, so every cell an edge passes through is
+    marked). The remaining cells form 4-connected components that no edge crosses, so
+    each component lies wholly inside one polygon (or wholly outside all): one exact
+    lookup per component labels it.
+    """
+    from scipy import ndimage
+
     x0, y0, x1, y1 = bounds
     nx = int(np.ceil((x1 - x0) / cell)) + 1
     ny = int(np.ceil((y1 - y0) / cell)) + 1
@@ -83,19 +88,25 @@ def _build_raster(
     coords = shapely.get_coordinates(edges)
     bx = np.clip(np.floor((coords[:, 0] - x0) / cell).astype(np.int64), 0, nx - 1)
     by = np.clip(np.floor((coords[:, 1] - y0) / cell).astype(np.int64), 0, ny - 1)
-    mask = np.zeros((ny + 2, nx + 2), dtype=bool)
-    for dy in (0, 1, 2):
-        for dx in (0, 1, 2):
-            mask[by + dy, bx + dx] = True
-    boundary = mask[1:-1, 1:-1]
-    iy, ix = np.nonzero(~boundary)
+    mask = np.zeros((ny, nx), dtype=bool)
+    mask[by, bx] = True
+    boundary = ndimage.binary_dilation(mask, structure=np.ones((3, 3), dtype=bool))
+    comp, n_comp = ndimage.label(~boundary, structure=[[0, 1, 0], [1, 1, 1], [0, 1, 0]])
     labels = np.full((ny, nx), _BOUNDARY, dtype=np.int32)
-    tree = shapely.STRtree(polys)
-    labels[iy, ix] = _exact(
-        tree,
-        (x0 + (ix + 0.5) * cell).astype(np.float64),
-        (y0 + (iy + 0.5) * cell).astype(np.float64),
-    )
+    if n_comp:
+        # one representative cell per component (the first in raster order)
+        flat = comp.ravel()
+        order = np.argsort(flat, kind="stable")
+        first = np.searchsorted(flat[order], np.arange(1, n_comp + 1))
+        rep = order[first]
+        ry, rx = np.divmod(rep, nx)
+        lab = _exact(
+            shapely.STRtree(polys),
+            (x0 + (rx + 0.5) * cell).astype(np.float64),
+            (y0 + (ry + 0.5) * cell).astype(np.float64),
+        )
+        lut = np.r_[_BOUNDARY, lab].astype(np.int32)
+        labels = lut[comp]
     return _Raster(x0, y0, cell, nx, ny, labels)
 
 
@@ -107,13 +118,14 @@ class AreaIndex:
     boundaries
         The loaded geography.
     cell_m
-        Raster cell size in metres (default 50).
+        Raster cell size in metres (default 10).
     tolerance_m
-        Distance outside the council area still accepted (snapped), default 50 m.
+        Distance outside the council area still accepted (snapped to the nearest data
+        zone), default 50 m.
     """
 
     def __init__(
-        self, boundaries: Boundaries, *, cell_m: float = 50.0, tolerance_m: float = 50.0
+        self, boundaries: Boundaries, *, cell_m: float = 10.0, tolerance_m: float = 50.0
     ) -> None:
         self.boundaries = boundaries
         self.tolerance_m = tolerance_m
