@@ -172,10 +172,12 @@ def parse_native_records(records: list[Any]) -> pd.DataFrame:
 
 
 def _read_csv(data: bytes) -> pd.DataFrame:
-    text = data.decode("utf-8-sig")
-    return pd.read_csv(
-        io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""]
-    )
+    try:
+        text = data.decode("utf-8-sig")
+        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""])
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        msg = f"file is not a readable UTF-8 CSV ({type(exc).__name__}: {str(exc)[:120]})"
+        raise ParameterError(msg, param="file") from exc
 
 
 def parse_native_file(
@@ -219,8 +221,14 @@ def parse_native_file(
         except (UnicodeDecodeError, pd.errors.ParserError) as exc:
             msg = f"file is not a readable UTF-8 CSV: {exc}"
             raise ParameterError(msg, param="file") from exc
-        table = table.replace({np.nan: None})
-        df = parse_native_records(table.to_dict(orient="records"))
+        table.columns = [str(c).strip() for c in table.columns]
+        df = pd.DataFrame(
+            {c: (table[c].to_numpy(dtype=object) if c in table.columns else None) for c in RAW_COLUMNS[1:]},
+            index=pd.RangeIndex(len(table)),
+        )
+        df.insert(0, "row", np.arange(1, len(table) + 1))
+        df["location_precision"] = df["location_precision"].fillna("exact")
+        df["date_precision"] = df["date_precision"].fillna("datetime")
     if agency:
         df["agency"] = df["agency"].where(
             df["agency"].notna() & (df["agency"] != ""), agency
@@ -344,9 +352,8 @@ def parse_sfrs(
         msg = f"not an SFRS incident extract: columns {', '.join(missing)} missing"
         raise ParameterError(msg, param="format")
     n = len(table)
-    col = lambda name: (
-        table[name] if name in table.columns else pd.Series([None] * n, dtype=object)
-    )  # noqa: E731
+    def col(name: str) -> pd.Series:
+        return table[name] if name in table.columns else pd.Series([None] * n, dtype=object)
     motive = col("FireMotive").where(col("FireMotive").notna(), col("Motive"))
     when = col("DateTimeOfCall").fillna("").str.strip()
     dmy = when.str.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}( \d{1,2}:\d{2}(:\d{2})?)?")

@@ -41,20 +41,24 @@ _BOUNDARY = -2
 
 
 def _exact(
-    tree: shapely.STRtree, x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]
+    polys: npt.NDArray[np.object_], x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]
 ) -> npt.NDArray[np.int64]:
-    """Index of the first polygon (in tree order) intersecting each point, else -1."""
+    """Index of the first polygon (in array order) intersecting each point, else -1.
+
+    Each polygon is prepared once and tested against the points inside its bounding
+    box with ``shapely.intersects_xy``; this is about 15x faster than querying an
+    STRtree of polygons with point geometries (measured in bench/bench_ingest.py).
+    """
     out = np.full(len(x), OUTSIDE, dtype=np.int64)
     if len(x) == 0:
         return out
-    pts = shapely.points(x, y)
-    pi, gi = tree.query(pts, predicate="intersects")
-    if len(pi):
-        # several hits only on shared edges: keep the smallest polygon index
-        order = np.lexsort((gi, pi))
-        pi, gi = pi[order], gi[order]
-        first = np.r_[True, pi[1:] != pi[:-1]]
-        out[pi[first]] = gi[first]
+    shapely.prepare(polys)
+    bounds = shapely.bounds(polys)
+    for g, poly in enumerate(polys):
+        x0, y0, x1, y1 = bounds[g]
+        m = np.flatnonzero((x >= x0) & (x <= x1) & (y >= y0) & (y <= y1) & (out == OUTSIDE))
+        if len(m):
+            out[m[shapely.intersects_xy(poly, x[m], y[m])]] = g
     return out
 
 
@@ -101,7 +105,7 @@ def _build_raster(
         rep = order[first]
         ry, rx = np.divmod(rep, nx)
         lab = _exact(
-            shapely.STRtree(polys),
+            polys,
             (x0 + (rx + 0.5) * cell).astype(np.float64),
             (y0 + (ry + 0.5) * cell).astype(np.float64),
         )
@@ -150,7 +154,7 @@ class AreaIndex:
     def _lookup(
         self,
         r: _Raster,
-        tree: shapely.STRtree,
+        polys: npt.NDArray[np.object_],
         x: npt.NDArray[np.float64],
         y: npt.NDArray[np.float64],
     ) -> npt.NDArray[np.int64]:
@@ -170,7 +174,7 @@ class AreaIndex:
         on_edge = ok & (((x - r.x0) % r.cell == 0) | ((y - r.y0) % r.cell == 0))
         need = (out == _BOUNDARY) | on_edge | ~ok
         if need.any():
-            out[need] = _exact(tree, x[need], y[need])
+            out[need] = _exact(polys, x[need], y[need])
         return out
 
     def assign(
@@ -182,8 +186,8 @@ class AreaIndex:
         """
         x = np.asarray(easting, dtype=np.float64)
         y = np.asarray(northing, dtype=np.float64)
-        dz = self._lookup(self._rdz, self._dz_tree, x, y)
-        wd = self._lookup(self._rwd, self._wd_tree, x, y)
+        dz = self._lookup(self._rdz, self._dz, x, y)
+        wd = self._lookup(self._rwd, self._wd, x, y)
         miss = np.flatnonzero(dz == OUTSIDE)
         if len(miss):
             pts = shapely.points(x[miss], y[miss])

@@ -184,3 +184,11 @@ def test_io_roundtrip_of_record_fields(client) -> None:
     assert row["ward"].startswith("S13") and row["datazone"].startswith("S01")
     assert abs(row["lon"] - (-3.63)) < 0.1 and abs(row["lat"] - 55.9) < 0.1
     _ = io
+
+
+def test_unreadable_uploads_are_422_not_500(client) -> None:
+    for fmt in ("native", "police-uk", "sfrs"):
+        for data in (b"", b"\xff\xfe\x00\x01", b'a,b\n1,2,3,4\n"x'):
+            r = client.post("/api/v1/incidents/upload", params={"format": fmt}, files={"file": ("f.csv", data, "text/csv")})
+            assert r.status_code == 422, (fmt, data, r.text)
+            assert r.headers["content-type"] == PROBLEM and r.json()["param"] == "file"
