@@ -414,9 +414,8 @@ class ValidationResult:
 
 def _text(s: pd.Series) -> pd.Series:
     """Strings for a column that may hold None/NaN/numbers (missing -> "")."""
-    return s.map(
-        lambda v: "" if v is None or (isinstance(v, float) and v != v) else str(v)
-    ).astype(object)
+    obj = s.astype(object)
+    return obj.where(obj.notna(), "").astype(str).astype(object)
 
 
 def _blank(s: pd.Series) -> pd.Series:
@@ -451,9 +450,15 @@ def parse_datetimes(values: pd.Series) -> pd.Series:
 def _num(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     """(float values, non-numeric mask) for a column that may hold strings."""
     given = ~_blank(s)
-    v = pd.to_numeric(s.where(given, None), errors="coerce").astype(float)
-    spelled_nan = s.astype(str).str.strip().str.lower().isin(("nan", "+nan", "-nan"))
-    return v, given & v.isna() & ~spelled_nan
+    try:  # fast path: already numeric or all parseable
+        v = pd.to_numeric(s.where(given, None)).astype(float)
+    except (ValueError, TypeError):
+        v = pd.to_numeric(s.where(given, None), errors="coerce").astype(float)
+    bad = given & v.isna()
+    if bad.any():
+        spelled_nan = _text(s[bad]).str.strip().str.lower().isin(("nan", "+nan", "-nan"))
+        bad[bad] = ~spelled_nan.to_numpy()
+    return v, bad
 
 
 def validate(
@@ -465,6 +470,7 @@ def validate(
         now_ts = now_ts.tz_localize("UTC")
     n = len(raw)
     df = raw.reset_index(drop=True)
+    blank = {c: _blank(df[c]) for c in ("source_id", "agency", "category", "occurred_at", "easting", "northing", "lon", "lat", "raw_category")}
     field_ = pd.Series([None] * n, dtype=object)
     message = pd.Series([None] * n, dtype=object)
 
@@ -484,7 +490,7 @@ def validate(
             "record is not a JSON object",
         )
     for fld in ("source_id", "agency", "category", "occurred_at"):
-        reject(_blank(df[fld]), fld, f"missing field `{fld}`")
+        reject(blank[fld], fld, f"missing field `{fld}`")
     src = _text(df["source_id"]).str.strip()
     limits = {
         "source_id": MAX_ID_LEN,
@@ -541,20 +547,20 @@ def validate(
         ("lat", la_bad),
     ):
         reject(bad, fld, f"`{fld}` is not a number")
-    has_en = ~_blank(df["easting"]) | ~_blank(df["northing"])
-    has_ll = ~_blank(df["lon"]) | ~_blank(df["lat"])
+    has_en = ~blank["easting"] | ~blank["northing"]
+    has_ll = ~blank["lon"] | ~blank["lat"]
     reject(
         ~has_en & ~has_ll,
         "easting",
         "missing coordinates: give easting and northing, or lon and lat",
     )
     reject(
-        has_en & (_blank(df["easting"]) | _blank(df["northing"])),
+        has_en & (blank["easting"] | blank["northing"]),
         "easting",
         "give both easting and northing",
     )
     reject(
-        ~has_en & has_ll & (_blank(df["lon"]) | _blank(df["lat"])),
+        ~has_en & has_ll & (blank["lon"] | blank["lat"]),
         "lon",
         "give both lon and lat",
     )
@@ -626,7 +632,7 @@ def validate(
             "agency": agency[good].to_numpy(),
             "category": category[good].to_numpy(),
             "raw_category": df["raw_category"]
-            .where(~_blank(df["raw_category"]), raw_cat)[good]
+            .where(~blank["raw_category"], raw_cat)[good]
             .to_numpy(),
             "occurred_at": when[good].to_numpy(),
             "easting": x[good].round(2).to_numpy(),

@@ -34,7 +34,7 @@ from geo.errors import (
     TooFewIncidentsError,
     TooLargeError,
 )
-from geo.planted import ClusterSpec, PlantedCluster, plant_incidents
+from geo.planted import DEFAULT_CLUSTERS, ClusterSpec, PlantedCluster, plant_incidents
 
 BOUNDARIES_DIR = Path("/work/shared/data/boundaries")
 SEEDS = [0, 1, 2, 3]
@@ -605,3 +605,81 @@ class TestGuardrails:
             min_cluster_size=default_min_cluster_size(len(df)), copy=True
         ).fit(xy)
         np.testing.assert_array_equal(res.labels, plain.labels_)
+
+
+# ----------------------------------------------------------------- the generator
+
+
+class TestPlantIncidents:
+    def test_deterministic(self, boundaries: Boundaries) -> None:
+        a, pa = plant_incidents(boundaries, seed=12, n_background=300)
+        b, pb = plant_incidents(boundaries, seed=12, n_background=300)
+        pd.testing.assert_frame_equal(a, b)
+        assert pa == pb
+        c, _ = plant_incidents(boundaries, seed=13, n_background=300)
+        assert not a[["easting", "northing"]].equals(c[["easting", "northing"]])
+
+    def test_schema_and_truth(self, boundaries: Boundaries) -> None:
+        df, truth = plant_incidents(boundaries, seed=21, n_background=500)
+        assert list(df.columns) == [
+            "source_id",
+            "agency",
+            "category",
+            "occurred_at",
+            "easting",
+            "northing",
+            "datazone",
+            "ward",
+            "tasking_group",
+            "simd_rank",
+            "simd_decile",
+        ]
+        assert str(df["occurred_at"].dtype) == "datetime64[ns, UTC]"
+        assert not df[["agency", "source_id"]].duplicated().any()
+        assert len(df) == 500 + sum(p.n for p in truth)
+        area = boundaries.area
+        assert shapely.contains_xy(area, df["easting"], df["northing"]).all()
+        dz = boundaries.datazones.set_index("code")
+        ids = df.set_index("source_id")
+        for p in truth:
+            assert dz.geometry[p.datazone].contains(p.centre)
+            members = ids.loc[list(p.source_ids)]
+            assert (members["agency"] == "police").sum() == p.n_police
+            assert (members["agency"] == "fire").sum() == p.n_fire
+            d = np.hypot(
+                members["easting"] - p.easting, members["northing"] - p.northing
+            )
+            assert (d <= p.radius_m + 1e-6).all()
+            if p.kind == "police":
+                assert p.n_fire == 0
+            if p.kind == "fire":
+                assert p.n_police == 0
+        # data zone and ward by direct point-in-polygon
+        sample = df.sample(100, random_state=0)
+        for _, row in sample.iterrows():
+            pt = shapely.Point(row["easting"], row["northing"])
+            assert dz.geometry[row["datazone"]].covers(pt)
+            assert row["simd_decile"] == dz["simd_decile"][row["datazone"]]
+        wards = boundaries.wards.set_index("code")
+        hits = sample.apply(
+            lambda r: wards.geometry[r["ward"]].distance(
+                shapely.Point(r["easting"], r["northing"])
+            ),
+            axis=1,
+        )
+        assert (hits < 1.0).all()
+
+    def test_location_pool_duplicates(self, boundaries: Boundaries) -> None:
+        df, _ = plant_incidents(
+            boundaries, seed=2, n_background=2000, location_pool=100
+        )
+        n_unique = len(df[["easting", "northing"]].drop_duplicates())
+        assert n_unique <= 100 + sum(max(3, s.n // 3) for s in DEFAULT_CLUSTERS)
+
+    def test_bad_spec(self, boundaries: Boundaries) -> None:
+        with pytest.raises(ParameterError):
+            plant_incidents(
+                boundaries, seed=0, clusters=[{"kind": "police", "police_share": 0.5}]
+            )
+        with pytest.raises(ParameterError):
+            plant_incidents(boundaries, seed=0, clusters=[{"kind": "ambulance"}])
