@@ -61,6 +61,25 @@ api_keys = sa.Table(
     sa.Column("revoked_at", sa.DateTime()),
 )
 
+evaluations = sa.Table(
+    "evaluations",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("created_at", sa.DateTime(), nullable=False),
+    sa.Column("key_name", sa.String(100)),
+    sa.Column("request", sa.Text, nullable=False),
+    sa.Column("result", sa.Text, nullable=False),
+)
+
+hotspots = sa.Table(
+    "hotspots",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("created_at", sa.DateTime(), nullable=False),
+    sa.Column("geometry_wkt", sa.Text, nullable=False),
+    sa.Column("properties", sa.Text, nullable=False),
+)
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 

@@ -11,7 +11,7 @@ from fastapi.routing import APIRoute
 
 from app.config import Settings, get_settings
 from app.errors import add_problem_handlers
-from app.routes import deprivation, health, hotspots, incidents, stats, wards
+from app.routes import deprivation, evaluations, health, hotspots, incidents, stats, wards
 from app.service import Service
 
 log = logging.getLogger("hotspots")
@@ -41,6 +41,6 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
         docs_url="/docs",
     )
     add_problem_handlers(app)
-    for module in (health, incidents, wards, stats, hotspots, deprivation):
+    for module in (health, incidents, wards, stats, hotspots, deprivation, evaluations):
         app.include_router(module.router, prefix=API)
     return app

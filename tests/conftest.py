@@ -43,7 +43,7 @@ def _clean_pg(url: str) -> None:
     with engine.begin() as conn:
         exists = conn.execute(sa.text("select to_regclass('public.incidents')")).scalar()
         if exists:
-            conn.execute(sa.text("TRUNCATE incidents, batches, api_keys RESTART IDENTITY"))
+            conn.execute(sa.text("TRUNCATE incidents, batches, api_keys, evaluations, hotspots RESTART IDENTITY"))
     engine.dispose()
 
 
