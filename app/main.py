@@ -11,7 +11,15 @@ from fastapi.routing import APIRoute
 
 from app.config import Settings, get_settings
 from app.errors import add_problem_handlers
-from app.routes import deprivation, evaluations, health, hotspots, incidents, stats, wards
+from app.routes import (
+    deprivation,
+    evaluations,
+    health,
+    hotspots,
+    incidents,
+    stats,
+    wards,
+)
 from app.service import Service
 
 log = logging.getLogger("hotspots")

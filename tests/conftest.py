@@ -41,9 +41,10 @@ def _backends() -> list[object]:
 def _clean_pg(url: str) -> None:
     engine = sa.create_engine(url)
     with engine.begin() as conn:
-        exists = conn.execute(sa.text("select to_regclass('public.incidents')")).scalar()
-        if exists:
-            conn.execute(sa.text("TRUNCATE incidents, batches, api_keys, evaluations, hotspots RESTART IDENTITY"))
+        names = ("incidents", "batches", "api_keys", "evaluations", "hotspots")
+        present = [n for n in names if conn.execute(sa.text(f"select to_regclass('public.{n}')")).scalar()]
+        if present:
+            conn.execute(sa.text(f"TRUNCATE {', '.join(present)} RESTART IDENTITY"))
     engine.dispose()
 
 
