@@ -1,0 +1,83 @@
+"""Analysis results shared by endpoints and maps, cached by data version + parameters.
+
+A map reuses the hotspot engine's results for the same parameters instead of computing
+each layer again; any stored change (a new batch) changes the data version and so the key.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import pandas as pd
+import sqlalchemy as sa
+
+from app.db import hotspots as hotspots_table
+from app.service import Filters, Service
+
+T = TypeVar("T")
+MAX_ENTRIES = 64
+ANALYSIS_COLUMNS = [
+    "source_id", "agency", "category", "occurred_at", "easting", "northing", "datazone", "ward",
+    "tasking_group", "simd_rank", "simd_decile", "location_precision",
+]  # fmt: skip
+
+_lock = threading.Lock()
+
+
+def _key(svc: Service, kind: str, f: Filters, params: dict[str, Any]) -> str:
+    w = f.window
+    parts = {
+        "v": svc.data_version(),
+        "kind": kind,
+        "from": None if w is None else w.start.isoformat(),
+        "to": None if w is None else w.end.isoformat(),
+        "agency": f.agency,
+        "cats": sorted(f.categories),
+        "wards": None if f.wards is None else sorted(f.wards),
+        "dz": None if f.datazones is None else sorted(f.datazones),
+        **params,
+    }
+    return json.dumps(parts, sort_keys=True, default=str)
+
+
+def cached(svc: Service, kind: str, f: Filters, params: dict[str, Any], compute: Callable[[], T]) -> T:
+    """Return the cached result for this data version and parameters, or compute it."""
+    cache: OrderedDict[str, Any] = svc.__dict__.setdefault("_analysis_cache", OrderedDict())
+    key = _key(svc, kind, f, params)
+    with _lock:
+        if key in cache:
+            cache.move_to_end(key)
+            return cache[key]  # type: ignore[no-any-return]
+    value = compute()
+    with _lock:
+        cache[key] = value
+        while len(cache) > MAX_ENTRIES:
+            cache.popitem(last=False)
+    return value
+
+
+def incidents(svc: Service, f: Filters) -> pd.DataFrame:
+    """The incident frame for these filters (cached)."""
+    return cached(svc, "frame", f, {}, lambda: svc.frame(f, columns=ANALYSIS_COLUMNS))
+
+
+def remember_hotspots(svc: Service, fc: dict[str, Any], result: Any) -> None:
+    """Store served hotspots (id, BNG geometry, properties) so that tasking notes and
+    evaluations can cite a hotspot by id."""
+    rows = []
+    for h in getattr(result, "hotspots", []):
+        hs = getattr(h, "hotspot", h)
+        rows.append({"id": hs.id, "geometry_wkt": hs.geometry.wkt, "properties": json.dumps(hs.properties(), default=str)})
+    if not rows:
+        return
+    now = datetime.now(UTC).replace(tzinfo=None)
+    with svc.engine.begin() as conn:
+        have = {r[0] for r in conn.execute(sa.select(hotspots_table.c.id).where(hotspots_table.c.id.in_([r["id"] for r in rows])))}
+        new = [r | {"created_at": now} for r in rows if r["id"] not in have]
+        if new:
+            conn.execute(hotspots_table.insert(), new)
