@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     tile_attribution: str = "&copy; OpenStreetMap contributors"
     assets: Literal["local", "cdn"] = "local"
     demo_seed: int = 20261202
+    demo_end: str | None = None  # ISO date; default: first day of the current month
 
     @field_validator("auth", mode="before")
     @classmethod

@@ -164,6 +164,8 @@ class Service:
         of plain tuples on SQLite (both several times faster than ORM-style dicts)."""
         if df.empty:
             return
+        # time order turns the time-leading index inserts into appends (2-3x faster bulk loads)
+        df = df.sort_values("occurred_at", kind="stable")
         when = df["occurred_at"].dt.tz_convert("UTC").dt.tz_localize(None)
         cols: dict[str, Any] = {c: df[c] for c in self._INSERT_COLS if c in df.columns and c != "occurred_at"}
         cols["occurred_at"] = when.dt.to_pydatetime() if self.engine.dialect.name == "postgresql" else when.dt.strftime("%Y-%m-%d %H:%M:%S.%f")

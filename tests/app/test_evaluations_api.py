@@ -13,7 +13,7 @@ FIRES = ["deliberate_secondary_fire", "deliberate_fire"]
 @pytest.fixture
 def demo(service, boundaries):
     load_demo(service)
-    d = generate_demo(boundaries.datazones, boundaries.wards, seed=service.settings.demo_seed)
+    d = generate_demo(boundaries.datazones, boundaries.wards, seed=service.settings.demo_seed, end=service.settings.demo_end)
     return d
 
 

@@ -13,6 +13,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # the covering index leads with occurred_at, so the plain one is redundant
+    op.drop_index("ix_incidents_occurred_at", table_name="incidents")
     op.create_index(
         "ix_incidents_window_cover",
         "incidents",
@@ -22,3 +24,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_incidents_window_cover", table_name="incidents")
+    op.create_index("ix_incidents_occurred_at", "incidents", ["occurred_at"])
