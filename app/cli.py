@@ -121,6 +121,9 @@ def ingest(
     except GeoError as exc:
         fail(str(exc))
     report = svc.store(svc.validate(raw), fmt=format, filename=file.name, key_name="cli")
+    from app.routes.incidents import audit_ingest
+
+    audit_ingest(svc, _cli_actor(), report, fmt=format, filename=file.name, agency=agency)
     for e in report["errors"][:20]:
         typer.echo(f"row {e['row']}: {e['field']}: {e['message']}", err=True)
     if len(report["errors"]) > 20:
@@ -172,26 +175,130 @@ def boundaries_fetch(
     typer.echo(f"{len(paths)} files verified in {target}")
 
 
+def _cli_actor():  # type: ignore[no-untyped-def]
+    """The audit actor for command-line operations: ``cli:<OS user>``, role ``cli``."""
+    import getpass
+
+    from app.audit import SystemActor
+
+    try:
+        user = getpass.getuser()
+    except Exception:  # no user name in this environment
+        user = "unknown"
+    return SystemActor(name=f"cli:{user}")
+
+
+def _keys_engine():  # type: ignore[no-untyped-def]
+    from app.db import make_engine, upgrade
+
+    settings = _settings()
+    engine = make_engine(settings.effective_database_url)
+    upgrade(engine)
+    return engine
+
+
 @keys_cli.command("create")
 def keys_create(
     role: Annotated[str, typer.Option(help="admin, analyst, partner or viewer")],
     name: Annotated[str, typer.Option(help="who the key is for")],
+    agency: Annotated[str | None, typer.Option(help="police or fire: the agency a partner key reads records of")] = None,
+    expires: Annotated[str | None, typer.Option("--expires", help="expiry, ISO date or datetime (Europe/London)")] = None,
 ) -> None:
     """Create an API key and print it once."""
-    from app.db import make_engine, upgrade
-    from app.security import ROLES, create_key
+    from app import audit
+    from app.security import ROLES, KeyFieldError, get_key, issue_key
+    from geo.errors import GeoError
+    from geo.periods import parse_instant
 
     if role not in ROLES:
         fail(f"--role must be one of {', '.join(ROLES)}", 2)
-    settings = _settings()
-    engine = make_engine(settings.effective_database_url)
-    upgrade(engine)
+    if role == "partner" and agency is None:
+        fail("a partner key is tied to one agency: give --agency police or --agency fire", 2)
+    expires_at = None
+    if expires:
+        try:
+            expires_at = parse_instant(expires, param="expires").to_pydatetime()
+        except GeoError:
+            fail(f"--expires must be an ISO date or datetime, got {expires!r}", 2)
+    engine = _keys_engine()
     try:
-        key = create_key(engine, role=role, name=name)
-    except ValueError as exc:
-        fail(str(exc), 2)
+        key_id, key = issue_key(engine, role=role, name=name, agency=agency, expires_at=expires_at)
+    except KeyFieldError as exc:
+        fail(f"--{exc.field.replace('_at', '')}: {exc}", 2)
+    rec = get_key(engine, key_id)
+    assert rec is not None
+    audit.record(engine, _cli_actor(), "keys.create", target=key_id,
+                 params={"role": role, "name": rec["name"], "agency": agency, "expires_at": rec["expires_at"]})
     typer.echo(key)
-    typer.echo(f"(key for {name!r}, role {role}: store it now, it is not shown again)", err=True)
+    scope = f", agency {agency}" if agency else ""
+    until = f", expires {rec['expires_at']}" if rec["expires_at"] else ""
+    typer.echo(f"(key {key_id} for {name!r}, role {role}{scope}{until}: store it now, it is not shown again)", err=True)
+
+
+@keys_cli.command("revoke")
+def keys_revoke(key_id: Annotated[int, typer.Argument(help="the key's id (see `hotspots keys list`)")]) -> None:
+    """Revoke an API key (effective on its next request)."""
+    from app import audit
+    from app.security import revoke_key
+
+    engine = _keys_engine()
+    res = revoke_key(engine, key_id)
+    if res is None:
+        fail(f"no API key {key_id}", 1)
+        return
+    rec, newly = res
+    audit.record(engine, _cli_actor(), "keys.revoke", target=key_id,
+                 params={"name": rec["name"], "role": rec["role"], "already_revoked": not newly})
+    typer.echo(f"key {key_id} ({rec['name']}, {rec['role']}) {'revoked' if newly else 'was already revoked'} at {rec['revoked_at']}")
+
+
+@keys_cli.command("list")
+def keys_list() -> None:
+    """List the API keys (id, name, role, agency, status); never the keys themselves."""
+    from app.security import list_keys
+
+    for r in list_keys(_keys_engine()):
+        typer.echo(f"{r['id']:>4}  {r['status']:<8} {r['role']:<8} {r['agency'] or '-':<7} {r['name']}"
+                   f"{'  expires ' + r['expires_at'] if r['expires_at'] else ''}")
+
+
+@cli.command("map")
+def map_command(
+    group: Annotated[str, typer.Option(help="tasking group: east, west or all")] = "all",
+    from_: Annotated[str | None, typer.Option("--from", help="first day (ISO date, UK time); default 90 days before --to")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="day after the last (exclusive); default tomorrow")] = None,
+    agency: Annotated[str | None, typer.Option(help="police or fire (default both)")] = None,
+    category: Annotated[list[str] | None, typer.Option(help="incident category (repeat for several)")] = None,
+    out: Annotated[Path | None, typer.Option(help="write the standalone HTML map here (opens offline)")] = None,
+    png: Annotated[Path | None, typer.Option(help="write a PNG snapshot here (headless Chromium)")] = None,
+    viewer: Annotated[bool, typer.Option("--viewer", help="viewer-role map: small counts suppressed, no incident points")] = False,
+) -> None:
+    """Write a tasking map for a meeting pack: standalone HTML (--out) and/or PNG (--png)."""
+    from app.errors import ApiError
+    from app.params import filters_from
+    from app.routes.maps import DEFAULT_DAYS, check_group, screenshot_html, tasking_map_html
+    from app.security import Principal
+    from geo.errors import GeoError
+
+    if out is None and png is None:
+        fail("give --out FILE.html and/or --png FILE.png", 2)
+    settings = _settings()
+    svc = _service(settings)
+    who = Principal(name="cli", role="viewer" if viewer else "analyst")
+    try:
+        g = check_group(group)
+        f = filters_from(svc, from_=from_, to=to, agency=agency, category=category, default_days=DEFAULT_DAYS)
+        page = tasking_map_html(svc, who, g, f, standalone=True)
+        if out is not None:
+            out.write_text(page, encoding="utf-8")
+            typer.echo(f"wrote {out} ({len(page.encode()) / 1e6:.1f} MB, standalone HTML)")
+        if png is not None:
+            png.write_bytes(screenshot_html(settings, page))
+            typer.echo(f"wrote {png} (PNG snapshot)")
+    except ApiError as exc:
+        fail(exc.detail, 2 if exc.status in (404, 422) else 1)
+    except GeoError as exc:
+        fail(str(exc), 2)
 
 
 def main() -> None:

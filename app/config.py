@@ -33,7 +33,16 @@ class Settings(BaseSettings):
     tile_attribution: str = "&copy; OpenStreetMap contributors"
     assets: Literal["local", "cdn"] = "local"
     demo_seed: int = 20261202
+    rate_limit_per_minute: int = 600  # requests per API key per minute (token bucket); 0 = off
+    rate_limit_burst: int | None = None  # bucket size; default = rate_limit_per_minute
+    tasking_config: Path | None = None  # tasking groups, cadence, membership; default geo/data/tasking_config.json
+    chromium: str = "chromium"  # headless Chromium for tasking-pack PDFs (name on PATH or full path)
+    pdf_timeout_s: float = 90.0
     demo_end: str | None = None  # ISO date; default: first day of the current month
+    vendor_dir: Path | None = None  # node_modules with the map JS/CSS (npm ci); default <project>/node_modules
+    map_png_width: int = 1600  # tasking-map PNG snapshot size (pixels)
+    map_png_height: int = 1000
+    map_png_timeout_s: float = 60.0
 
     @field_validator("auth", mode="before")
     @classmethod

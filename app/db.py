@@ -59,6 +59,8 @@ api_keys = sa.Table(
     sa.Column("key_hash", sa.String(64), nullable=False, unique=True),
     sa.Column("created_at", sa.DateTime(), nullable=False),
     sa.Column("revoked_at", sa.DateTime()),
+    sa.Column("agency", sa.String(16)),  # partner keys: the agency whose records they may read
+    sa.Column("expires_at", sa.DateTime()),  # naive UTC; NULL = no expiry
 )
 
 evaluations = sa.Table(
@@ -78,6 +80,73 @@ hotspots = sa.Table(
     sa.Column("created_at", sa.DateTime(), nullable=False),
     sa.Column("geometry_wkt", sa.Text, nullable=False),
     sa.Column("properties", sa.Text, nullable=False),
+)
+
+tasking_meetings = sa.Table(
+    "tasking_meetings",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("group_code", sa.String(16), nullable=False),  # east, west, tactical, strategic
+    sa.Column("meeting_date", sa.Date, nullable=False),  # local (Europe/London) date
+    sa.Column("period_start", sa.DateTime(), nullable=False),  # analysed period, naive UTC [start, end)
+    sa.Column("period_end", sa.DateTime(), nullable=False),
+    sa.Column("title", sa.String(200)),
+    sa.Column("notes", sa.Text),
+    sa.Column("created_at", sa.DateTime(), nullable=False),
+    sa.Column("created_by", sa.String(100)),
+    sa.UniqueConstraint("group_code", "meeting_date", name="uq_tasking_meetings_group_date"),
+)
+
+tasking_actions = sa.Table(
+    "tasking_actions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("meeting_id", sa.Integer, sa.ForeignKey("tasking_meetings.id"), nullable=False),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("description", sa.Text),
+    sa.Column("area_kind", sa.String(16), nullable=False),  # hotspot, ward, datazones
+    sa.Column("area_ref", sa.Text, nullable=False),  # hotspot id, ward code or JSON list of data zones
+    sa.Column("categories", sa.Text),  # JSON list; NULL = all categories
+    sa.Column("owner_name", sa.String(100), nullable=False),
+    sa.Column("owner_org", sa.String(100), nullable=False),
+    sa.Column("due_date", sa.Date, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # open, in_progress, done, dropped
+    sa.Column("status_changed_at", sa.DateTime(), nullable=False),
+    sa.Column("created_at", sa.DateTime(), nullable=False),
+    sa.Column("created_by", sa.String(100)),
+    sa.Column("updated_at", sa.DateTime(), nullable=False),
+    sa.Index("ix_tasking_actions_meeting", "meeting_id"),
+)
+
+tasking_updates = sa.Table(
+    "tasking_updates",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("action_id", sa.Integer, sa.ForeignKey("tasking_actions.id"), nullable=False),
+    sa.Column("created_at", sa.DateTime(), nullable=False),
+    sa.Column("created_by", sa.String(100)),
+    sa.Column("note", sa.Text),
+    sa.Column("status_from", sa.String(16)),
+    sa.Column("status_to", sa.String(16)),
+    sa.Column("changes", sa.Text),  # JSON {field: [old, new]}
+    sa.Index("ix_tasking_updates_action", "action_id"),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,  # append-only: triggers (migration 0004) reject UPDATE and DELETE
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.DateTime(), nullable=False),  # naive UTC
+    sa.Column("actor", sa.String(100), nullable=False),  # key name
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("target", sa.String(200)),
+    sa.Column("params", sa.Text, nullable=False),  # JSON
+    sa.Column("result_size", sa.Integer),
+    sa.Column("outcome", sa.String(16), nullable=False),  # ok, denied
+    sa.Index("ix_audit_log_at", "at"),
+    sa.Index("ix_audit_log_actor", "actor", "at"),
+    sa.Index("ix_audit_log_action", "action", "at"),
 )
 
 MIGRATIONS = Path(__file__).parent / "migrations"

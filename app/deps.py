@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 
 from app.errors import ApiError
+from app.ratelimit import limiter_for
 from app.security import Principal, lookup
 from app.service import Service
 
@@ -22,15 +23,26 @@ def get_service(request: Request) -> Service:
 ServiceDep = Annotated[Service, Depends(get_service)]
 
 
-def get_principal(svc: ServiceDep, x_api_key: Annotated[str | None, Header()] = None) -> Principal:
-    """Authenticate the ``X-API-Key`` header (or the demo principal when auth is off)."""
+def get_principal(request: Request, svc: ServiceDep, x_api_key: Annotated[str | None, Header()] = None) -> Principal:
+    """Authenticate the ``X-API-Key`` header (or the demo principal when auth is off),
+    then take one request from the key's rate limit (429 with Retry-After when spent)."""
     if svc.settings.auth == "off":
-        return Principal(name="demo (auth off)", role="admin")
-    if not x_api_key:
-        raise ApiError(401, "an API key is required in the X-API-Key header")
-    p = lookup(svc.engine, x_api_key)
-    if p is None:
-        raise ApiError(401, "the API key is unknown or revoked")
+        p = Principal(name="demo (auth off)", role="admin")
+        bucket = f"client:{request.client.host if request.client else '?'}"
+    else:
+        if not x_api_key:
+            raise ApiError(401, "an API key is required in the X-API-Key header")
+        found = lookup(svc.engine, x_api_key)
+        if found is None:
+            raise ApiError(401, "the API key is unknown, revoked or expired")
+        p, bucket = found, f"key:{found.key_id}"
+    wait = limiter_for(svc).hit(bucket)
+    if wait:
+        raise ApiError(
+            429,
+            f"rate limit of {svc.settings.rate_limit_per_minute} requests a minute for this key reached; retry in {wait} s",
+            retry_after=wait,
+        )
     return p
 
 

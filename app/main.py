@@ -9,15 +9,20 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
+from app import assets
 from app.config import Settings, get_settings
 from app.errors import add_problem_handlers
 from app.routes import (
+    audit,
     deprivation,
     evaluations,
     health,
     hotspots,
     incidents,
+    keys,
+    maps,
     stats,
+    tasking,
     wards,
 )
 from app.service import Service
@@ -49,6 +54,7 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
         docs_url="/docs",
     )
     add_problem_handlers(app)
-    for module in (health, incidents, wards, stats, hotspots, deprivation, evaluations):
+    for module in (health, incidents, wards, stats, hotspots, deprivation, evaluations, tasking, audit, keys, maps):
         app.include_router(module.router, prefix=API)
+    app.include_router(assets.router)  # /static/vendor/...: the map JS/CSS from node_modules
     return app

@@ -98,6 +98,7 @@ __all__ = [
     "global_clq_pair",
     "local_clq",
     "mean_local_clq",
+    "mean_local_clq_sets",
 ]
 
 PERMUTATIONS = 999
@@ -339,11 +340,14 @@ def _check_permutations(permutations: int) -> int:
 
 def _codes(lab: npt.NDArray[Any], a: Any, b: Any) -> npt.NDArray[np.int8]:
     """0 = other, 1 = A, 2 = B (when A == B every A point is coded 1)."""
-    codes = np.zeros(lab.shape[0], dtype=np.int8)
-    codes[lab == a] = 1
-    if b != a:
-        codes[lab == b] = 2
-    return codes
+    fac, uniques = pd.factorize(lab, use_na_sentinel=False)  # hashing, not == per item
+    table = np.zeros(len(uniques), dtype=np.int8)
+    for u, value in enumerate(uniques):
+        if value == a:
+            table[u] = 1
+        elif value == b:
+            table[u] = 2
+    return table[fac]
 
 
 def _expected_share(n: int, n_a: int, n_b: int, same: bool) -> float:
@@ -925,6 +929,37 @@ def mean_local_clq(
     Only the labels on the members and their neighbours matter, so each relabelling
     draws just those as a random sample, without replacement, of the N labels.
     """
+    return mean_local_clq_sets(
+        xy,
+        labels,
+        a,
+        b,
+        member_sets=[members],
+        k=k,
+        permutations=permutations,
+        seeds=[seed],
+        tree=tree,
+    )[0]
+
+
+def mean_local_clq_sets(
+    xy: npt.ArrayLike,
+    labels: npt.ArrayLike | Sequence[Any],
+    a: Any,
+    b: Any,
+    *,
+    member_sets: Sequence[npt.ArrayLike],
+    k: int = LCLQ_K,
+    permutations: int = PERMUTATIONS,
+    seeds: Sequence[int | None] | None = None,
+    tree: cKDTree | None = None,
+) -> list[MeanLocalClqResult]:
+    """:func:`mean_local_clq` for several member sets (e.g. every hotspot) at once.
+
+    The checks, label coding and k-d tree are shared, which matters with many sets
+    over a large window. ``seeds`` gives one seed per set (default 0 for every set);
+    result ``i`` equals ``mean_local_clq(..., members=member_sets[i], seed=seeds[i])``.
+    """
     pts = _check_xy(xy)
     n = pts.shape[0]
     lab = _check_labels(labels, n)
@@ -935,6 +970,36 @@ def mean_local_clq(
     n_b = n_a if same else int(np.count_nonzero(codes == 2))
     _require_defined(n, n_a, n_b, a, b, same)
     k = _check_k(k, n)
+    if seeds is None:
+        seeds = [0] * len(member_sets)
+    if len(seeds) != len(member_sets):
+        msg = "`seeds` must give one seed per member set"
+        raise ParameterError(msg, param="seeds")
+    if tree is None:
+        tree = cKDTree(pts)
+    return [
+        _mean_local_one(
+            pts, codes, a, b, n_a, n_b, members, k, permutations, seed, tree
+        )
+        for members, seed in zip(member_sets, seeds, strict=True)
+    ]
+
+
+def _mean_local_one(
+    pts: FloatArray,
+    codes: npt.NDArray[np.int8],
+    a: Any,
+    b: Any,
+    n_a: int,
+    n_b: int,
+    members: npt.ArrayLike,
+    k: int,
+    permutations: int,
+    seed: int | None,
+    tree: cKDTree,
+) -> MeanLocalClqResult:
+    n = pts.shape[0]
+    same = a == b
     mem = np.unique(np.asarray(members, dtype=np.int64))
     if mem.size and (mem[0] < 0 or mem[-1] >= n):
         msg = f"`members` must be positions in 0..{n - 1}"

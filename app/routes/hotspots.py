@@ -84,9 +84,21 @@ def kde(
     return res.to_dict(top_n=top_n)
 
 
+def _suppress_counts(obj: Any) -> Any:
+    """Counts 1-4 under any ``n``/``n_*`` key, at any depth, become "<5"."""
+    if isinstance(obj, dict):
+        return {k: (_small(v) if (k == "n" or k.startswith("n_")) and isinstance(v, int) else _suppress_counts(v))
+                for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_suppress_counts(v) for v in obj]
+    return obj
+
+
 def _suppress_hotspot(props: dict[str, Any]) -> None:
     for k in ("n", "n_police", "n_fire"):
         props[k] = _small(props.get(k))
+    if "colocation" in props:
+        props["colocation"] = _suppress_counts(props["colocation"])
     if isinstance(props.get("categories"), dict):
         props["categories"] = {c: _small(v) for c, v in props["categories"].items()}
     tr = props.get("trend")

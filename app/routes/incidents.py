@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, UploadFile
 from pydantic import BaseModel
 
+from app import audit
 from app.deps import AnalystDep, PartnerDep, ServiceDep
 from app.errors import ApiError
 from app.params import filters_from
@@ -23,13 +24,22 @@ class IncidentBatch(BaseModel):
     incidents: list[Any]
 
 
+def audit_ingest(svc: Any, who: audit.Actor, report: dict[str, Any], *, fmt: str, filename: str | None, agency: str | None) -> None:
+    """Record a stored ingest batch in the audit trail (also used by the CLI)."""
+    summary = {k: report[k] for k in ("received", "accepted", "duplicates", "rejected")}
+    audit.record(svc.engine, who, "incidents.ingest", target=report["batch_id"],
+                 params={"format": fmt, "filename": filename, "agency": agency, **summary}, result_size=report["accepted"])
+
+
 @router.post("")
 def post_incidents(batch: IncidentBatch, svc: ServiceDep, who: AnalystDep) -> dict[str, Any]:
     """Ingest a batch of native records; bad rows are reported, good rows stored."""
     if len(batch.incidents) > svc.settings.max_batch_rows:
         raise ApiError(413, f"a batch holds at most {svc.settings.max_batch_rows} rows")
     raw = parse_native_records(batch.incidents)
-    return svc.store(svc.validate(raw), fmt="native", filename=None, key_name=who.name)
+    report = svc.store(svc.validate(raw), fmt="native", filename=None, key_name=who.name)
+    audit_ingest(svc, who, report, fmt="native", filename=None, agency=None)
+    return report
 
 
 @router.post("/upload")
@@ -51,7 +61,9 @@ async def upload(
     if len(data) > limit:
         raise ApiError(413, f"the file is larger than the limit of {limit} bytes")
     raw = parse(data, format, agency=agency, filename=file.filename or "", datazone_points=svc.datazone_points)
-    return svc.store(svc.validate(raw), fmt=format, filename=file.filename, key_name=who.name)
+    report = svc.store(svc.validate(raw), fmt=format, filename=file.filename, key_name=who.name)
+    audit_ingest(svc, who, report, fmt=format, filename=file.filename, agency=agency)
+    return report
 
 
 def _cursor(last_id: int) -> str:
@@ -84,11 +96,21 @@ def list_incidents(
     limit: Annotated[int | None, Query(ge=1)] = None,
     cursor: str | None = None,
 ) -> dict[str, Any]:
-    """Incident-level records (partner, analyst, admin), paged by cursor."""
+    """Incident-level records (partner: own agency only; analyst, admin), paged by cursor."""
+    params = {"ward": ward, "datazone": datazone, "agency": agency, "category": category, "from": from_, "to": to,
+              "limit": limit, "cursor": cursor}
+    own = who.records_agency
+    if own is not None:
+        if agency is not None and agency != own:
+            audit.record(svc.engine, who, "incidents.read", params=params, result_size=0, outcome="denied")
+            raise ApiError(403, f"your partner key reads {own} records only: ask for agency={own} or leave `agency` out",
+                           param="agency")
+        agency = own
     f = filters_from(svc, from_=from_, to=to, agency=agency, category=category, ward=ward, datazone=datazone, require_window=False)
     size = min(limit or svc.settings.default_page_size, svc.settings.max_page_size)
     df = svc.page(f, limit=size, after_id=_after(cursor))
     more = len(df) > size
     df = df.iloc[:size]
     nxt = _cursor(int(df["id"].iloc[-1])) if more and not df.empty else None
-    return {"rows": record_json(df), "limit": size, "next_cursor": nxt, "count": len(df)}
+    audit.record(svc.engine, who, "incidents.read", params=params | {"agency_applied": agency}, result_size=len(df))
+    return {"rows": record_json(df), "limit": size, "next_cursor": nxt, "count": len(df), "agency": agency}

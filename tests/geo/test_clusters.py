@@ -216,11 +216,15 @@ class TestDbscanDuplicates:
             boundaries, seed=9, n_background=1500, location_pool=400
         )
         xy = df[["easting", "northing"]].to_numpy()
-        res = find_hotspots(df, boundaries)
+        res = find_hotspots(df, boundaries, max_default_eps_m=None)
         ms = res.parameters["min_samples"]
         assert ms == default_min_samples(len(df), len(np.unique(xy, axis=0)))
         eps = choose_eps(xy, min_samples=ms)
         assert res.parameters["eps_m"] == eps
+        capped = find_hotspots(df, boundaries)
+        assert capped.parameters["eps_m"] == min(eps, 150.0)
+        if eps > 150.0:
+            assert "capped" in capped.parameters["chosen_by"]["eps_m"]
         np.testing.assert_array_equal(
             res.labels, DBSCAN(eps=eps, min_samples=ms).fit(xy).labels_
         )
@@ -260,6 +264,31 @@ class TestPlanted:
             else:
                 assert not any(h.overlap for h in found), (p.name, kw)
                 assert found, f"planted {p.kind} cluster {p.name} not found"
+
+    @pytest.mark.parametrize("seed", [0, 1])
+    @pytest.mark.parametrize("kw", METHOD_KW)
+    def test_dense_background(
+        self, boundaries: Boundaries, seed: int, kw: dict
+    ) -> None:
+        # 15,000 background incidents: HDBSCAN's low-probability halo would otherwise
+        # pull background police into the fire-only cluster
+        specs = [
+            ClusterSpec("overlap", n=200),
+            ClusterSpec("police", n=200),
+            ClusterSpec("fire", n=150),
+            ClusterSpec("overlap", n=150, radius_m=120.0),
+        ]
+        df, truth = plant_incidents(
+            boundaries, seed=seed, n_background=15_000, clusters=specs
+        )
+        res = find_hotspots(df, boundaries, **kw)
+        for p in truth:
+            found = hotspots_at(res, p)
+            assert found, p.name
+            assert any(h.overlap for h in found) == (p.kind == "overlap"), p.name
+            best = max(found, key=lambda h: h.n)
+            ids = set(df["source_id"].to_numpy()[best.members])
+            assert len(ids & set(p.source_ids)) >= 0.9 * p.n
 
     @pytest.mark.parametrize("seed", SEEDS)
     def test_dbscan_recovers_planted_exactly(

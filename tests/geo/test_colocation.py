@@ -16,6 +16,7 @@ from geo.colocation import (
     global_clq_pair,
     local_clq,
     mean_local_clq,
+    mean_local_clq_sets,
 )
 from geo.errors import ParameterError, TooFewIncidentsError
 
@@ -399,6 +400,27 @@ class TestMeanLocal:
         assert res.p_attraction is not None and res.p_avoidance is not None
         assert abs(res.p_attraction - p_ge) < 0.02
         assert abs(res.p_avoidance - p_le) < 0.02
+
+    def test_sets_equal_single_calls(self) -> None:
+        xy, labels = random_case(4, n=60)
+        sets = [np.arange(0, 20), np.arange(15, 45), np.arange(60)]
+        batch = mean_local_clq_sets(
+            xy,
+            labels,
+            "A",
+            "B",
+            member_sets=sets,
+            k=4,
+            permutations=99,
+            seeds=[1, 2, 3],
+        )
+        for members, seed, res in zip(sets, [1, 2, 3], batch, strict=True):
+            single = mean_local_clq(
+                xy, labels, "A", "B", members=members, k=4, permutations=99, seed=seed
+            )
+            assert res == single
+        with pytest.raises(ParameterError):
+            mean_local_clq_sets(xy, labels, "A", "B", member_sets=sets, seeds=[1])
 
     def test_no_focal_point(self) -> None:
         with pytest.raises(TooFewIncidentsError, match="members"):

@@ -1,0 +1,503 @@
+"""Tasking maps: ``GET /maps/tasking/{east|west|all}`` (Folium HTML) and ``.png``.
+
+The map reuses the analysis results the API serves for the same parameters: hotspots
+through :func:`app.routes.hotspots.hotspot_collection` (the same cache entries and
+stored, citable hotspot ids), the incident frame through :func:`app.analysis.incidents`,
+and Gi* and the KDE surface through :func:`app.analysis.cached`.
+
+Gi* is computed over all 239 data zones (the whole council area is the study area,
+so a group's edge zones keep their real neighbours) and the group's zones are drawn.
+The viewer role gets no incident points, counts 1-4 as ``"<5"`` and a heat layer
+restricted to cells that at least five incidents contribute to (:func:`geo.maps.heat_floor`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import geopandas as gpd
+import pandas as pd
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from app import assets
+from app.analysis import cached, incidents
+from app.config import Settings
+from app.deps import PrincipalDep, ServiceDep
+from app.errors import ApiError
+from app.params import filters_from, window_from
+from app.routes.hotspots import hotspot_collection
+from app.security import Principal
+from app.service import Filters, Service
+from geo.errors import GeoError
+from geo.gistar import gistar_datazones
+from geo.kde import kde_surface
+from geo.maps import (
+    MapTitle,
+    build_tasking_map,
+    heat_floor,
+    is_synthetic,
+    render_html,
+    suppress_count,
+)
+from geo.periods import TZ, Window
+
+log = logging.getLogger("hotspots")
+router = APIRouter(prefix="/maps", tags=["maps"])
+GROUPS = ("east", "west", "all")
+DEFAULT_DAYS = 90  # as GET /hotspots, so that both share cached results
+HEAT_CELLS = 4000
+HotspotMethod = Literal["dbscan", "hdbscan"]
+
+
+@dataclasses.dataclass(frozen=True)
+class HotspotParams:
+    """Hotspot engine parameters of a map (as for ``GET /hotspots``)."""
+
+    method: str = "dbscan"
+    eps_m: float | None = None
+    min_samples: int | None = None
+    min_cluster_size: int | None = None
+
+
+def check_group(group: str) -> str:
+    """``east``, ``west`` or ``all`` (any case); otherwise a 404 problem."""
+    g = str(group).strip().lower()
+    if g not in GROUPS:
+        raise ApiError(
+            404,
+            f"no tasking map for group {group!r}: expected east, west or all",
+            param="group",
+        )
+    return g
+
+
+def _group_datazones(svc: Service, ward_codes: list[str]) -> list[str]:
+    """Data zones whose largest area share lies in one of these wards."""
+    s = svc.boundaries.dz_ward_share.sort_values(
+        ["datazone", "share"], ascending=[True, False]
+    )
+    main = s.drop_duplicates("datazone")
+    return sorted(main.loc[main["ward"].isin(ward_codes), "datazone"])
+
+
+def _local(ts: pd.Timestamp, fmt: str = "%Y-%m-%d") -> str:
+    return str(ts.tz_convert(TZ).strftime(fmt))
+
+
+def _title(
+    svc: Service,
+    who: Principal,
+    g: str,
+    f: Filters,
+    window: Window,
+    inc: pd.DataFrame,
+    synthetic: bool,
+    fc: dict[str, Any],
+    wards: list[str],
+) -> MapTitle:
+    b = svc.boundaries
+    names = dict(zip(b.wards["code"], b.wards["name"], strict=True))
+    heading = (
+        "West Lothian (EAST + WEST)" if g == "all" else f"{g.upper()} tasking group"
+    ) + " — hotspot map"
+    small = not who.sees_records
+    n_police = int((inc["agency"] == "police").sum())
+    n_fire = int((inc["agency"] == "fire").sum())
+
+    def cnt(n: int) -> str:
+        v = suppress_count(n) if small else n
+        return f"{v:,}" if isinstance(v, int) else str(v)
+
+    lines = [f"Period: {window.label()}"]
+    if g != "all":
+        lines.append("Wards: " + "; ".join(names.get(w, w) for w in wards))
+    lines.append(
+        f"Filters: {f.agency or 'police + fire'}; categories: "
+        + (", ".join(c.replace("_", " ") for c in f.categories) or "all")
+    )
+    lines.append(
+        f"Data: Police Scotland {cnt(n_police)} and Scottish Fire and Rescue Service {cnt(n_fire)} "
+        "incident records (partnership hotspots database)"
+    )
+    lines.append(
+        f"Boundaries: data zones 2011, multi-member wards 2017, SIMD 2020v2 (NRS, Scottish Government; version {b.version})"
+    )
+    p = fc.get("parameters") or {}
+    if p.get("method"):
+        bits = [str(p["method"]).upper()]
+        if p.get("eps_m") is not None:
+            bits.append(f"eps {float(p['eps_m']):.0f} m")
+        if p.get("min_samples") is not None:
+            bits.append(f"min_samples {p['min_samples']}")
+        if p.get("min_cluster_size") is not None:
+            bits.append(f"min_cluster_size {p['min_cluster_size']}")
+        lines.append(
+            "Hotspots: "
+            + ", ".join(bits)
+            + "; Gi* over all 239 data zones, FDR-corrected"
+        )
+    lines.append(
+        f"Generated {_local(pd.Timestamp.now(tz='UTC'), '%Y-%m-%d %H:%M')} (UK time)"
+    )
+    notices = []
+    if small:
+        notices.append(
+            'Viewer role: counts 1–4 shown as "<5"; no incident points; heat only where 5 or more incidents contribute'
+        )
+    notices += [str(w) for w in (fc.get("warnings") or [])[:2]]
+    return MapTitle(
+        heading=heading, lines=tuple(lines), synthetic=synthetic, notices=tuple(notices)
+    )
+
+
+def _heat(
+    svc: Service, who: Principal, f: Filters, inc: pd.DataFrame
+) -> tuple[list[list[float]] | None, str | None]:
+    if len(inc) < 2:
+        return None, None
+    try:
+        kde = cached(
+            svc,
+            "map-kde",
+            f,
+            {},
+            lambda: kde_surface(inc["easting"].to_numpy(), inc["northing"].to_numpy()),
+        )
+    except GeoError as exc:
+        log.info("no heat layer: %s", exc)
+        return None, None
+    pts = kde.to_heat_points(top_n=HEAT_CELLS)
+    note = f"Quartic KDE, bandwidth {kde.bandwidth_m:.0f} m, {kde.cell_m:.0f} m cells (densest {HEAT_CELLS:,} shown)"
+    if not who.sees_records:
+        floor = heat_floor(kde.bandwidth_m) * (1 - 1e-9)
+        pts = [p for p in pts if p[2] >= floor]
+        note += "; cells with fewer than 5 contributing incidents hidden"
+    top = max((p[2] for p in pts), default=0.0)
+    if top <= 0:
+        return [], note
+    return [[p[0], p[1], round(p[2] / top, 4)] for p in pts], note
+
+
+def _gistar(svc: Service, f: Filters, dz_codes: list[str]) -> gpd.GeoDataFrame | None:
+    f_all = dataclasses.replace(f, wards=None, datazones=None)
+    inc_all = incidents(svc, f_all)
+    try:
+        gi = cached(
+            svc,
+            "map-gistar",
+            f_all,
+            {"unit": "datazone"},
+            lambda: gistar_datazones(inc_all, svc.boundaries),
+        )
+    except GeoError as exc:
+        log.info("no Gi* layer: %s", exc)
+        return None
+    return gi[gi["code"].isin(dz_codes)]
+
+
+def _asset_urls(
+    settings: Settings, standalone: bool, root_path: str
+) -> dict[str, str] | None:
+    """Links for the page: the service's own files (inlined later when standalone), or
+    ``None`` for folium's CDNs (``HOTSPOTS_ASSETS=cdn``)."""
+    if not standalone:
+        return assets.asset_urls(settings, root_path=root_path)
+    if settings.assets == "cdn" and assets.missing_assets(settings):
+        log.warning(
+            "standalone map keeps CDN links: the asset files are not installed (%s)",
+            assets.NPM_HINT,
+        )
+        return None
+    assets.require_assets(settings)
+    return assets.local_urls()
+
+
+def tasking_map_html(
+    svc: Service,
+    who: Principal,
+    group: str,
+    filters: Filters,
+    *,
+    standalone: bool = False,
+    hotspot_params: HotspotParams | None = None,
+    root_path: str = "",
+) -> str:
+    """The tasking map of ``group`` (east, west or all) as one HTML page.
+
+    ``filters`` gives the window (default: the last 90 days), agency and categories;
+    the group's wards are applied on top of its ward filter. ``standalone`` inlines
+    every asset so that the file opens offline. Viewer suppression follows ``who``.
+    """
+    g = check_group(group)
+    settings = svc.settings
+    urls = _asset_urls(settings, standalone, root_path)
+    b = svc.boundaries
+    codes = b.group_wards(g)
+    wards_filter = (
+        filters.wards
+        if g == "all"
+        else [w for w in (filters.wards or codes) if w in codes]
+    )
+    window = filters.window or window_from(None, None, default_days=DEFAULT_DAYS)
+    f = dataclasses.replace(filters, window=window, wards=wards_filter)
+    hp = hotspot_params or HotspotParams()
+    fc = hotspot_collection(
+        svc,
+        who,
+        f,
+        method=hp.method,
+        eps_m=hp.eps_m,
+        min_samples=hp.min_samples,
+        min_cluster_size=hp.min_cluster_size,
+    )
+    inc = incidents(svc, f)
+    focus = codes if wards_filter is None else [w for w in codes if w in wards_filter]
+    dz_codes = _group_datazones(svc, focus)
+    gi = _gistar(svc, f, dz_codes)
+    heat, heat_note = _heat(svc, who, f, inc)
+    inc_all = incidents(svc, dataclasses.replace(f, wards=None, datazones=None))
+    synthetic = (
+        is_synthetic(inc_all["source_id"]) if "source_id" in inc_all.columns else False
+    )
+    title = _title(svc, who, g, f, window, inc, synthetic, fc, focus)
+    m = build_tasking_map(
+        b.wards,
+        title=title,
+        focus=focus,
+        datazones=b.datazones[b.datazones["code"].isin(dz_codes)],
+        hotspots=fc,
+        gistar=gi,
+        heat=heat,
+        heat_note=heat_note,
+        incidents=inc if who.sees_records else None,
+        period_label=window.label(),
+        suppress_small=not who.sees_records,
+        tile_url=settings.tile_url,
+        tile_attribution=settings.tile_attribution,
+        asset_urls=urls,
+    )
+    page = render_html(m)
+    if standalone and urls is not None:
+        page = assets.inline_assets(page, settings)
+    return page
+
+
+# ----------------------------------------------------------------------------- PNG
+
+
+def find_chromium(settings: Settings) -> str:
+    """Path of the headless Chromium (``HOTSPOTS_CHROMIUM``), or a 503 problem."""
+    for name in (settings.chromium, "chromium", "chromium-browser", "google-chrome"):
+        exe = shutil.which(name) if name else None
+        if exe:
+            return exe
+    raise ApiError(
+        503,
+        f"headless Chromium not found ({settings.chromium!r}): install Debian's `chromium` "
+        "package or set HOTSPOTS_CHROMIUM to its path",
+    )
+
+
+def screenshot_html(
+    settings: Settings,
+    page: str,
+    *,
+    width: int | None = None,
+    height: int | None = None,
+    offline: bool | None = None,
+) -> bytes:
+    """PNG screenshot of an HTML page (best a standalone one) in headless Chromium.
+
+    With ``offline`` (default: when no base-map tiles are configured) Chromium resolves
+    no host names, so the page can reach nothing beyond the file itself.
+    """
+    exe = find_chromium(settings)
+    w, h = width or settings.map_png_width, height or settings.map_png_height
+    if offline is None:
+        offline = settings.tile_url.strip().lower() in ("", "none")
+    with tempfile.TemporaryDirectory(prefix="hotspots-png-") as tmp:
+        src, out = Path(tmp) / "map.html", Path(tmp) / "map.png"
+        src.write_text(page, encoding="utf-8")
+        args = [
+            exe,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-extensions",
+            "--hide-scrollbars",
+            "--mute-audio",
+            "--force-device-scale-factor=1",
+            f"--user-data-dir={Path(tmp) / 'profile'}",
+            f"--window-size={w},{h}",
+            "--virtual-time-budget=10000",
+            f"--screenshot={out}",
+        ]
+        if offline:
+            args.append("--host-resolver-rules=MAP * ~NOTFOUND")
+        args.append(src.as_uri())
+        proc = subprocess.Popen(
+            args,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+        try:
+            _, err = proc.communicate(timeout=settings.map_png_timeout_s)
+        except subprocess.TimeoutExpired:
+            _kill_group(proc)
+            proc.communicate()
+            raise ApiError(
+                503,
+                f"headless Chromium took longer than {settings.map_png_timeout_s:g} s "
+                "(HOTSPOTS_MAP_PNG_TIMEOUT_S)",
+            ) from None
+        finally:
+            _kill_group(proc)
+        if not out.is_file() or out.stat().st_size == 0:
+            tail = err.decode("utf-8", "replace").strip().splitlines()[-1:] or [
+                "no output"
+            ]
+            raise ApiError(
+                503,
+                f"headless Chromium made no screenshot (exit {proc.returncode}): {tail[0][:300]}",
+            )
+        return out.read_bytes()
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """End what is left of the Chromium we started (its own process group only)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def tasking_map_png(svc: Service, who: Principal, group: str, window: Window) -> bytes:
+    """PNG snapshot of the tasking map of ``group`` for ``window`` (police + fire,
+    all categories), rendered from the standalone page in headless Chromium."""
+    page = tasking_map_html(svc, who, group, Filters(window=window), standalone=True)
+    return screenshot_html(svc.settings, page)
+
+
+# ----------------------------------------------------------------------------- routes
+
+
+def _filename(g: str, window: Window, ext: str) -> str:
+    return f"tasking-{g}-{_local(window.start)}-to-{_local(window.end)}.{ext}"
+
+
+NO_STORE = {"Cache-Control": "private, no-store"}
+
+
+@router.get(
+    "/tasking/{group}.png",
+    response_class=Response,
+    responses={
+        200: {"content": {"image/png": {}}, "description": "PNG snapshot of the map"}
+    },
+)
+def tasking_png(
+    svc: ServiceDep,
+    who: PrincipalDep,
+    group: str,
+    from_: Annotated[str | None, Query(alias="from")] = None,
+    to: str | None = None,
+    agency: str | None = None,
+    category: Annotated[list[str] | None, Query()] = None,
+    method: HotspotMethod = "dbscan",
+    eps_m: Annotated[float | None, Query(gt=0, le=5000)] = None,
+    min_samples: Annotated[int | None, Query(ge=2, le=10_000)] = None,
+    width: Annotated[int | None, Query(ge=400, le=4000)] = None,
+    height: Annotated[int | None, Query(ge=300, le=4000)] = None,
+) -> Response:
+    """PNG snapshot (headless Chromium) of the tasking map, for meeting packs."""
+    g = check_group(group)
+    f = filters_from(
+        svc,
+        from_=from_,
+        to=to,
+        agency=agency,
+        category=category,
+        default_days=DEFAULT_DAYS,
+    )
+    page = tasking_map_html(
+        svc,
+        who,
+        g,
+        f,
+        standalone=True,
+        hotspot_params=HotspotParams(
+            method=method, eps_m=eps_m, min_samples=min_samples
+        ),
+    )
+    png = screenshot_html(svc.settings, page, width=width, height=height)
+    assert f.window is not None
+    headers = NO_STORE | {
+        "Content-Disposition": f'inline; filename="{_filename(g, f.window, "png")}"'
+    }
+    return Response(png, media_type="image/png", headers=headers)
+
+
+@router.get("/tasking/{group}", response_class=HTMLResponse)
+def tasking(
+    request: Request,
+    svc: ServiceDep,
+    who: PrincipalDep,
+    group: str,
+    from_: Annotated[str | None, Query(alias="from")] = None,
+    to: str | None = None,
+    agency: str | None = None,
+    category: Annotated[list[str] | None, Query()] = None,
+    method: HotspotMethod = "dbscan",
+    eps_m: Annotated[float | None, Query(gt=0, le=5000)] = None,
+    min_samples: Annotated[int | None, Query(ge=2, le=10_000)] = None,
+    min_cluster_size: Annotated[int | None, Query(ge=2, le=100_000)] = None,
+    standalone: bool = False,
+) -> HTMLResponse:
+    """Folium tasking map of the group (text/html); ``standalone=true`` downloads one
+    offline file with every asset inlined (default window: the last 90 days)."""
+    g = check_group(group)
+    f = filters_from(
+        svc,
+        from_=from_,
+        to=to,
+        agency=agency,
+        category=category,
+        default_days=DEFAULT_DAYS,
+    )
+    hp = HotspotParams(
+        method=method,
+        eps_m=eps_m,
+        min_samples=min_samples,
+        min_cluster_size=min_cluster_size,
+    )
+    page = tasking_map_html(
+        svc,
+        who,
+        g,
+        f,
+        standalone=standalone,
+        hotspot_params=hp,
+        root_path=str(request.scope.get("root_path") or ""),
+    )
+    headers = dict(NO_STORE)
+    if standalone:
+        assert f.window is not None
+        headers["Content-Disposition"] = (
+            f'attachment; filename="{_filename(g, f.window, "html")}"'
+        )
+    return HTMLResponse(page, headers=headers)
