@@ -249,8 +249,9 @@ class Service:
         return pd.DataFrame(rows, columns=[*by, "count"])
 
     def _daily_counts(self, filters: Filters, by: list[str], a: pd.Timestamp, b: pd.Timestamp) -> pd.DataFrame:
-        c = daily_counts.c
-        where = aggregates.day_range_clause(a, b)
+        table = aggregates.table_for(by, datazone_filter=filters.datazones is not None)
+        c = table.c
+        where = aggregates.day_range_clause(table, a, b)
         if filters.agency:
             where.append(c.agency == filters.agency)
         if filters.categories:

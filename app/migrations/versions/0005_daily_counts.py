@@ -23,8 +23,20 @@ def upgrade() -> None:
         sa.Column("category", sa.String(64), nullable=False),
         sa.Column("n", sa.Integer, nullable=False),
         sa.PrimaryKeyConstraint("day", "ward", "datazone", "agency", "category", name="pk_daily_counts"),
+        sqlite_with_rowid=False,
+    )
+    op.create_table(
+        "daily_ward_counts",
+        sa.Column("day", sa.Date, nullable=False),
+        sa.Column("ward", sa.String(9), nullable=False),
+        sa.Column("agency", sa.String(16), nullable=False),
+        sa.Column("category", sa.String(64), nullable=False),
+        sa.Column("n", sa.Integer, nullable=False),
+        sa.PrimaryKeyConstraint("day", "ward", "agency", "category", name="pk_daily_ward_counts"),
+        sqlite_with_rowid=False,
     )
 
 
 def downgrade() -> None:
+    op.drop_table("daily_ward_counts")
     op.drop_table("daily_counts")
