@@ -276,7 +276,12 @@ def map_command(
     """Write a tasking map for a meeting pack: standalone HTML (--out) and/or PNG (--png)."""
     from app.errors import ApiError
     from app.params import filters_from
-    from app.routes.maps import DEFAULT_DAYS, check_group, screenshot_html, tasking_map_html
+    from app.routes.maps import (
+        DEFAULT_DAYS,
+        check_group,
+        screenshot_html,
+        tasking_map_html,
+    )
     from app.security import Principal
     from geo.errors import GeoError
 

@@ -246,7 +246,7 @@ class Service:
         q = sa.select(*keys, sa.func.count().label("count")).where(*filters.clauses(window)).group_by(*keys)
         with self.engine.connect() as conn:
             rows = conn.execute(q).all()
-        return pd.DataFrame(rows, columns=[*by, "count"])
+        return pd.DataFrame([tuple(r) for r in rows], columns=[*by, "count"])
 
     def _daily_counts(self, filters: Filters, by: list[str], a: pd.Timestamp, b: pd.Timestamp) -> pd.DataFrame:
         table = aggregates.table_for(by, datazone_filter=filters.datazones is not None)
@@ -264,7 +264,7 @@ class Service:
         q = sa.select(*keys, sa.func.sum(c.n).label("count")).where(*where).group_by(*keys)
         with self.engine.connect() as conn:
             rows = conn.execute(q).all()
-        return pd.DataFrame(rows, columns=[*by, "count"])
+        return pd.DataFrame([tuple(r) for r in rows], columns=[*by, "count"])
 
     def counts(self, filters: Filters, by: list[str], *, window: Window | None = None) -> pd.DataFrame:
         """``count`` of incidents grouped by the columns ``by`` in ``[from, to)``.

@@ -205,6 +205,17 @@ def _gistar(svc: Service, f: Filters, dz_codes: list[str]) -> gpd.GeoDataFrame |
     return gi[gi["code"].isin(dz_codes)]
 
 
+def _visible_points(who: Principal, inc: pd.DataFrame) -> pd.DataFrame | None:
+    """The incident points the caller may see: all for analysts and admins, a partner
+    key's own agency for a partner tied to one, none for viewers."""
+    if who.sees_records:
+        return inc
+    own = getattr(who, "records_agency", None)
+    if own is not None and who.at_least("partner"):
+        return inc[inc["agency"] == own]
+    return None
+
+
 def _asset_urls(
     settings: Settings, standalone: bool, root_path: str
 ) -> dict[str, str] | None:
@@ -279,7 +290,7 @@ def tasking_map_html(
         gistar=gi,
         heat=heat,
         heat_note=heat_note,
-        incidents=inc if who.sees_records else None,
+        incidents=_visible_points(who, inc),
         period_label=window.label(),
         suppress_small=not who.sees_records,
         tile_url=settings.tile_url,

@@ -14,11 +14,14 @@ The pack is one HTML document (or PDF via headless Chromium) for the meeting.
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import html
 import json
 import logging
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import threading
@@ -291,8 +294,12 @@ def _area_label(svc: Service, kind: str, ref: str) -> str:
     if kind == "datazones":
         codes = json.loads(ref)
         names = b.datazones.set_index("code")["name"].reindex(codes).fillna("").tolist()
-        return f"{len(codes)} data zone{'s' if len(codes) != 1 else ''}: " + ", ".join(
-            f"{n} ({c})" if n else c for c, n in zip(codes, names, strict=True)
+        shown = [f"{n} ({c})" if n else c for c, n in zip(codes, names, strict=True)]
+        more = f" and {len(shown) - 3} more" if len(shown) > 3 else ""
+        return (
+            f"{len(codes)} data zone{'s' if len(codes) != 1 else ''}: "
+            + ", ".join(shown[:3])
+            + more
         )
     return f"hotspot {ref}"
 
@@ -1494,6 +1501,12 @@ def pack_html(svc: Service, who: Principal, meeting_id: int) -> str:
     return "".join(parts)
 
 
+def _end_group(proc: subprocess.Popen[bytes]) -> None:
+    """Kill what is left of the Chromium this module started (its own process group)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
 def render_pdf(
     document: str, *, chromium: str = "chromium", timeout: float = 90.0
 ) -> bytes:
@@ -1518,24 +1531,35 @@ def render_pdf(
             "--disable-background-networking",
             "--disable-component-update",
             "--disable-sync",
+            "--disable-extensions",
             f"--user-data-dir={Path(tmp) / 'profile'}",
+            "--host-resolver-rules=MAP * ~NOTFOUND",  # the pack is self-contained: no network
             "--no-pdf-header-footer",
             f"--print-to-pdf={out}",
             src.as_uri(),
         ]
+        # own process group, so that a hung Chromium and all its helpers can be ended
+        proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
         try:
-            proc = subprocess.run(
-                cmd, capture_output=True, timeout=timeout, check=False
-            )
-        except subprocess.TimeoutExpired as exc:
+            _, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _end_group(proc)
+            proc.communicate()
             raise ApiError(
-                503, f"PDF rendering took longer than {timeout:g} s"
-            ) from exc
+                503,
+                f"PDF rendering took longer than {timeout:g} s (HOTSPOTS_PDF_TIMEOUT_S)",
+            ) from None
+        finally:
+            _end_group(proc)
         pdf = out.read_bytes() if out.is_file() else b""
         if not pdf.startswith(b"%PDF"):
-            tail = proc.stderr.decode(errors="replace").strip().splitlines()[-1:] or [
-                ""
-            ]
+            tail = err.decode(errors="replace").strip().splitlines()[-1:] or [""]
             log.error(
                 "chromium print-to-pdf failed (exit %s): %s", proc.returncode, tail[0]
             )
