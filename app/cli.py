@@ -166,8 +166,14 @@ def boundaries_fetch(
 
     settings = _settings()
     target = settings.effective_boundaries_dir
+    url = base_url or settings.boundaries_base_url
+    if not url:
+        fail(
+            "no download location: set HOTSPOTS_BOUNDARIES_BASE_URL (or --base-url) to a mirror of the "
+            "files in geo/data/boundaries_manifest.json, or set HOTSPOTS_BOUNDARIES_DIR to a folder holding them"
+        )
     try:
-        paths = fetch_boundaries(target, base_url=base_url or settings.boundaries_base_url)
+        paths = fetch_boundaries(target, base_url=url)
     except BoundaryError as exc:
         fail(str(exc))
     for p in paths:

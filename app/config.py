@@ -20,7 +20,9 @@ class Settings(BaseSettings):
     data_dir: Path = Path("hotspots-data")
     database_url: str = ""
     boundaries_dir: Path | None = None
-    boundaries_base_url: str = "https://github.com/wl-csp/hotspots-boundaries/releases/download/v2020.2/"
+    # where `hotspots boundaries fetch` downloads the manifest files from (a mirror of the
+    # OGL files named in geo/data/boundaries_manifest.json); no public default exists yet
+    boundaries_base_url: str = ""
     admin_key: str | None = None
     auth: Literal["on", "off"] = "on"
     max_upload_bytes: int = 50 * 1024 * 1024

@@ -104,3 +104,8 @@ def test_boundaries_fetch_from_local_server_verifies_checksums(tmp_path, file_se
 def test_boundaries_fetch_unreachable(tmp_path) -> None:
     r = run(["boundaries", "fetch"], tmp_path, HOTSPOTS_BOUNDARIES_DIR=str(tmp_path / "c"), HOTSPOTS_BOUNDARIES_BASE_URL="http://127.0.0.1:9/")
     assert r.returncode == 1 and "HOTSPOTS_BOUNDARIES_DIR" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_boundaries_fetch_without_location_says_what_to_do(tmp_path) -> None:
+    r = run(["boundaries", "fetch"], tmp_path, HOTSPOTS_BOUNDARIES_DIR=str(tmp_path / "c"))
+    assert r.returncode == 1 and "HOTSPOTS_BOUNDARIES_BASE_URL" in r.stderr and "Traceback" not in r.stderr
