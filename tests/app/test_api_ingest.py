@@ -192,3 +192,10 @@ def test_unreadable_uploads_are_422_not_500(client) -> None:
             r = client.post("/api/v1/incidents/upload", params={"format": fmt}, files={"file": ("f.csv", data, "text/csv")})
             assert r.status_code == 422, (fmt, data, r.text)
             assert r.headers["content-type"] == PROBLEM and r.json()["param"] == "file"
+
+
+def test_health_count_equals_table_count(client, service) -> None:
+    client.post("/api/v1/incidents", json={"incidents": BATCH})
+    with service.engine.connect() as conn:
+        n = conn.execute(sa.text("select count(*) from incidents")).scalar()
+    assert client.get("/api/v1/health").json()["incidents"] == n == 3
