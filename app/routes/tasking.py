@@ -590,15 +590,12 @@ def create_action(
     g = cfg.group(meeting.group_code)
     spec = body.area.model_dump(exclude_none=True)
     area = Area(**spec)
-    _area(
-        svc, area, param="area"
-    )  # validates existence; 422 names area.ward / area.datazones / area.hotspot_id
+    # checks the area exists; a 422 names area.ward, area.datazones or area.hotspot_id
+    _area(svc, area, param="area")
     kind = next(
-        iter(
-            k
-            for k in ("hotspot_id", "ward", "datazones")
-            if getattr(area, k) not in (None, [])
-        )
+        k
+        for k in ("hotspot_id", "ward", "datazones")
+        if getattr(area, k) not in (None, [])
     )
     ref = (
         json.dumps(sorted(set(area.datazones or [])))
