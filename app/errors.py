@@ -58,6 +58,8 @@ def problem(request: Request, status: int, detail: str, **extra: Any) -> JSONRes
     }
     body.update({k: v for k, v in extra.items() if v is not None})
     headers = {"WWW-Authenticate": "X-API-Key"} if status == 401 else None
+    if status == 429 and extra.get("retry_after") is not None:
+        headers = {"Retry-After": str(max(1, round(float(extra["retry_after"]))))}
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from shapely.geometry import shape
 from shapely.ops import transform
 
+from app import audit
 from app.db import evaluations, hotspots
 from app.deps import PartnerDep, ServiceDep
 from app.errors import ApiError
@@ -105,7 +106,12 @@ def create_evaluation(req: EvaluationRequest, svc: ServiceDep, who: PartnerDep) 
     before = parse_instant(req.before_start, param="before_start") if req.before_start else None
     if before is not None and before >= start:
         raise ApiError(422, "`before_start` must be before `start`", param="before_start")
-    f = filters_from(svc, from_=None, to=None, agency=req.agency, category=req.categories, require_window=False)
+    agency = req.agency
+    if who.records_agency is not None:  # a partner evaluates its own agency's incidents only
+        if agency not in (None, who.records_agency):
+            raise ApiError(403, f"this key sees {who.records_agency} records only", param="agency")
+        agency = who.records_agency
+    f = filters_from(svc, from_=None, to=None, agency=agency, category=req.categories, require_window=False)
     target = _area(svc, req.target, param="target")
     buffer = buffer_ring(target, req.buffer_m) if req.buffer_m > 0 else None
     if req.control is not None:
@@ -122,11 +128,13 @@ def create_evaluation(req: EvaluationRequest, svc: ServiceDep, who: PartnerDep) 
                              categories=f.categories, before_start=before)
     doc = res.to_dict()
     eid = str(uuid.uuid4())
-    out = {"id": eid, "name": req.name, "control_area": group, "buffer_m": req.buffer_m, "agency": req.agency, **doc}
+    out = {"id": eid, "name": req.name, "control_area": group, "buffer_m": req.buffer_m, "agency": agency, **doc}
     with svc.engine.begin() as conn:
         conn.execute(evaluations.insert().values(id=eid, created_at=datetime.now(UTC).replace(tzinfo=None), key_name=who.name,
                                                  request=req.model_dump_json(), result=json.dumps(out)))
+        audit.record(conn, who, "evaluations.create", target=eid, params=json.loads(req.model_dump_json()), result_size=1)
     return out
+
 
 
 @router.get("/{evaluation_id}")

@@ -71,3 +71,18 @@ def test_geojson_polygon_target(client, demo, boundaries) -> None:
     assert r.status_code == 201, r.text
     by_dz = client.post("/api/v1/evaluations", json=body | {"target": {"datazones": op["datazones"]}}).json()
     assert r.json()["all_selected"]["counts"]["target"] == by_dz["all_selected"]["counts"]["target"]
+
+
+def test_partner_evaluates_own_agency_only_and_is_audited(client, service, demo) -> None:
+    from app.security import create_key
+
+    op = demo.operation
+    key = create_key(service.engine, role="partner", name="fire officer", agency="fire")
+    body = {"target": {"datazones": op["datazones"]}, "start": op["start"], "end": op["end"], "categories": ["vandalism", "deliberate_fire"]}
+    r = client.post("/api/v1/evaluations", json=body | {"agency": "police"}, headers={"X-API-Key": key})
+    assert r.status_code == 403 and r.json()["param"] == "agency"
+    doc = client.post("/api/v1/evaluations", json=body, headers={"X-API-Key": key}).json()
+    assert doc["agency"] == "fire"
+    assert doc["results"][0]["counts"]["target"]["before"] == 0  # vandalism is police-only
+    audit = client.get("/api/v1/audit", params={"action": "evaluations.create"}).json()["rows"]
+    assert any(a["actor"] == "fire officer" and a["target"] == doc["id"] for a in audit)

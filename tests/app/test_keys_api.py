@@ -3,7 +3,6 @@ agency, suppression of small cells for them, per-key rate limiting, CLI revoke/-
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
@@ -255,11 +254,7 @@ def test_rate_limit_per_key_is_429_with_retry_after(
             )
             # health needs no key and is not limited
             assert c.get("/api/v1/health", headers={"X-API-Key": ""}).status_code == 200
-            if "retry-after" not in r.headers:
-                pytest.xfail(
-                    "app/errors.py does not yet turn the problem's retry_after into a Retry-After header"
-                )
-            assert int(r.headers["retry-after"]) == body["retry_after"]
+            assert int(r.headers["retry-after"]) == max(1, round(body["retry_after"]))
     finally:
         svc.engine.dispose()
 
