@@ -14,8 +14,6 @@ from datetime import date
 
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.db import incidents, metadata
 
@@ -65,13 +63,26 @@ def add_counts(conn: sa.Connection, df: pd.DataFrame) -> None:
     if df.empty:
         return
     with_day = df.assign(day=local_days(df["occurred_at"]))
+    raw = conn.connection.dbapi_connection
+    assert raw is not None
+    mark = "%s" if conn.dialect.name == "postgresql" else "?"
     for table, keys in ((daily_counts, KEYS), (daily_ward_counts, WARD_KEYS)):
         g = with_day.groupby(["day", *keys]).size().rename("n").reset_index()
-        rows = g.to_dict(orient="records")
-        ins = pg_insert(table) if conn.dialect.name == "postgresql" else sqlite_insert(table)
-        stmt = ins.on_conflict_do_update(index_elements=["day", *keys], set_={"n": table.c.n + ins.excluded.n})
-        for i in range(0, len(rows), 5000):
-            conn.execute(stmt, rows[i : i + 5000])
+        cols = ["day", *keys, "n"]
+        sql = (
+            f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES ({', '.join([mark] * len(cols))}) "
+            f"ON CONFLICT ({', '.join(cols[:-1])}) DO UPDATE SET n = {table.name}.n + excluded.n"
+        )
+        values = [g["day"].tolist(), *[g[k].tolist() for k in keys], g["n"].astype(int).tolist()]
+        if conn.dialect.name != "postgresql":
+            values[0] = [d.isoformat() for d in values[0]]
+        rows = list(zip(*values, strict=True))
+        cur = raw.cursor()
+        try:
+            for i in range(0, len(rows), 50_000):
+                cur.executemany(sql, rows[i : i + 50_000])
+        finally:
+            cur.close()
 
 
 def rebuild(conn: sa.Connection) -> int:
