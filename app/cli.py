@@ -293,11 +293,14 @@ def map_command(
 
     if out is None and png is None:
         fail("give --out FILE.html and/or --png FILE.png", 2)
+    try:
+        g = check_group(group)
+    except ApiError as exc:
+        fail(exc.detail, 2)
     settings = _settings()
     svc = _service(settings)
     who = Principal(name="cli", role="viewer" if viewer else "analyst")
     try:
-        g = check_group(group)
         f = filters_from(svc, from_=from_, to=to, agency=agency, category=category, default_days=DEFAULT_DAYS)
         page = tasking_map_html(svc, who, g, f, standalone=True)
         if out is not None:

@@ -327,7 +327,7 @@ _CSS = """
 .tm-rank:before { display: none; }
 .tm-pt { box-sizing: border-box; border: 1.5px solid #fff; box-shadow: 0 0 1px #000; }
 .tm-pt-police { background: @POLICE@; border-radius: 50%; }
-.tm-pt-fire { background: @FIRE@; transform: rotate(45deg); }
+.tm-pt-fire { background: @FIRE@; border-radius: 1px; }
 .tm-cl div { width: 100%; height: 100%; display: flex; align-items: center;
   justify-content: center; color: #fff; font-weight: 700; font-size: 11px;
   border: 2px solid rgba(255,255,255,.9); box-sizing: border-box; }
@@ -478,6 +478,9 @@ class IncidentCluster(folium.plugins.MarkerCluster):  # type: ignore[misc]
             maxClusterRadius=45,
             disableClusteringAtZoom=18,
         )
+        if agency not in AGENCY_COLOURS:
+            msg = f"`agency` must be police or fire, got {agency!r}"
+            raise ParameterError(msg, param="agency")
         self._name = "IncidentCluster"
         self.data = {k: list(v) for k, v in data.items()}
         self.categories = [html.escape(c) for c in categories]
@@ -1037,6 +1040,8 @@ def build_tasking_map(
         control_scale=True,
         zoom_control=False,
         zoomSnap=0.25,
+        maxZoom=18,
+        minZoom=7,
         zoomDelta=0.5,
     )
     if not plain:

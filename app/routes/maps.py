@@ -23,6 +23,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 import geopandas as gpd
 import pandas as pd
@@ -151,8 +152,15 @@ def _title(
     )
     notices = []
     if small:
+        own = getattr(who, "records_agency", None)
+        points = (
+            f"{own} incident points only"
+            if own and who.at_least("partner")
+            else "no incident points"
+        )
         notices.append(
-            'Viewer role: counts 1–4 shown as "<5"; no incident points; heat only where 5 or more incidents contribute'
+            f'{who.role.capitalize()} role: counts 1–4 shown as "<5"; {points}; '
+            "heat only where 5 or more incidents contribute"
         )
     notices += [str(w) for w in (fc.get("warnings") or [])[:2]]
     return MapTitle(
@@ -319,23 +327,33 @@ def find_chromium(settings: Settings) -> str:
     )
 
 
+def resolver_rules(tile_url: str) -> str:
+    """Chromium ``--host-resolver-rules`` that resolve no host name except the base-map
+    tile server's (none at all with ``tile_url=none``)."""
+    plain = tile_url.strip().lower() in ("", "none")
+    host = None if plain else urlsplit(tile_url.replace("{s}", "a")).hostname
+    if not host:
+        return "MAP * ~NOTFOUND"
+    pattern = (
+        "*." + host.split(".", 1)[1] if "{s}" in tile_url and "." in host else host
+    )
+    return f"MAP * ~NOTFOUND, EXCLUDE {pattern}"
+
+
 def screenshot_html(
     settings: Settings,
     page: str,
     *,
     width: int | None = None,
     height: int | None = None,
-    offline: bool | None = None,
 ) -> bytes:
     """PNG screenshot of an HTML page (best a standalone one) in headless Chromium.
 
-    With ``offline`` (default: when no base-map tiles are configured) Chromium resolves
-    no host names, so the page can reach nothing beyond the file itself.
+    Chromium resolves no host name but the tile server's (:func:`resolver_rules`), so a
+    standalone page reaches nothing beyond itself and the base map.
     """
     exe = find_chromium(settings)
     w, h = width or settings.map_png_width, height or settings.map_png_height
-    if offline is None:
-        offline = settings.tile_url.strip().lower() in ("", "none")
     with tempfile.TemporaryDirectory(prefix="hotspots-png-") as tmp:
         src, out = Path(tmp) / "map.html", Path(tmp) / "map.png"
         src.write_text(page, encoding="utf-8")
@@ -358,9 +376,10 @@ def screenshot_html(
             "--virtual-time-budget=10000",
             f"--screenshot={out}",
         ]
-        if offline:
-            args.append("--host-resolver-rules=MAP * ~NOTFOUND")
-        args.append(src.as_uri())
+        args += [
+            f"--host-resolver-rules={resolver_rules(settings.tile_url)}",
+            src.as_uri(),
+        ]
         proc = subprocess.Popen(
             args,
             stdin=subprocess.DEVNULL,
