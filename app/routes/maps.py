@@ -30,7 +30,7 @@ import pandas as pd
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app import assets
+from app import assets, chromium
 from app.analysis import cached, incidents
 from app.config import Settings
 from app.deps import PrincipalDep, ServiceDep
@@ -357,25 +357,16 @@ def screenshot_html(
     with tempfile.TemporaryDirectory(prefix="hotspots-png-") as tmp:
         src, out = Path(tmp) / "map.html", Path(tmp) / "map.png"
         src.write_text(page, encoding="utf-8")
-        args = [
+        args = chromium.command(
             exe,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-extensions",
+            Path(tmp) / "profile",
             "--hide-scrollbars",
             "--mute-audio",
             "--force-device-scale-factor=1",
-            f"--user-data-dir={Path(tmp) / 'profile'}",
             f"--window-size={w},{h}",
             "--virtual-time-budget=10000",
             f"--screenshot={out}",
-        ]
+        )
         args += [
             f"--host-resolver-rules={resolver_rules(settings.tile_url)}",
             src.as_uri(),

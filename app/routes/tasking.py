@@ -42,6 +42,7 @@ from shapely.ops import transform
 
 import geo
 from app import audit
+from app import chromium as chromium_cli
 from app.db import (
     batches,
     incidents,
@@ -1518,23 +1519,14 @@ def render_pdf(
     with tempfile.TemporaryDirectory(prefix="hotspots-pack-") as tmp:
         src, out = Path(tmp) / "pack.html", Path(tmp) / "pack.pdf"
         src.write_text(document, encoding="utf-8")
-        cmd = [
+        cmd = chromium_cli.command(
             exe,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-extensions",
-            f"--user-data-dir={Path(tmp) / 'profile'}",
+            Path(tmp) / "profile",
             "--host-resolver-rules=MAP * ~NOTFOUND",  # the pack is self-contained: no network
             "--no-pdf-header-footer",
             f"--print-to-pdf={out}",
             src.as_uri(),
-        ]
+        )
         # own process group, so that a hung Chromium and all its helpers can be ended
         proc = subprocess.Popen(
             cmd,
