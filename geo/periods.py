@@ -12,19 +12,23 @@ TZ = "Europe/London"
 
 
 def parse_instant(value: str, *, param: str) -> pd.Timestamp:
-    """Parse an ISO date or datetime; naive values are Europe/London. Returns UTC."""
+    """Parse an ISO date or datetime; naive values are Europe/London. Returns UTC.
+
+    Years outside 1900..2200 are refused (they are typing errors, and some lie outside
+    what a nanosecond timestamp can hold)."""
     text = (value or "").strip()
+    msg = f"`{param}` must be an ISO 8601 date or datetime (years 1900-2200), got {text[:40]!r}"
     try:
         ts = pd.Timestamp(text)
-    except (ValueError, TypeError) as exc:
-        msg = f"`{param}` must be an ISO 8601 date or datetime, got {text[:40]!r}"
+        if ts is pd.NaT or pd.isna(ts) or not 1900 <= ts.year <= 2200:
+            raise ParameterError(msg, param=param)
+        if ts.tzinfo is None:
+            ts = ts.tz_localize(TZ, ambiguous=True, nonexistent="shift_forward")
+        return ts.tz_convert("UTC")
+    except ParameterError:
+        raise
+    except (ValueError, TypeError, OverflowError) as exc:  # incl. OutOfBoundsDatetime
         raise ParameterError(msg, param=param) from exc
-    if ts is pd.NaT or pd.isna(ts):
-        msg = f"`{param}` must be an ISO 8601 date or datetime, got {text[:40]!r}"
-        raise ParameterError(msg, param=param)
-    if ts.tzinfo is None:
-        ts = ts.tz_localize(TZ, ambiguous=True, nonexistent="shift_forward")
-    return ts.tz_convert("UTC")
 
 
 @dataclass(frozen=True)

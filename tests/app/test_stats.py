@@ -212,3 +212,10 @@ def test_daily_counts_equal_raw_counts_and_rebuild(service, loaded, boundaries, 
     again = Service(service.settings, boundaries=boundaries)
     f = filters_from(again, from_="2024-01-01", to="2025-01-01")
     assert again.counts(f, ["ward"])["count"].sum() == service._raw_counts(f, ["ward"], f.window)["count"].sum() > 0
+
+
+@pytest.mark.parametrize("bad", ["-1", "0", "99999", "1899-12-31", "2024-02-30", "🙂"])
+def test_out_of_range_dates_are_422(client, bad) -> None:
+    for path in ("/api/v1/stats/wards", "/api/v1/hotspots", "/api/v1/incidents"):
+        r = client.get(path, params={"from": bad})
+        assert r.status_code == 422 and r.json()["param"] == "from", (path, bad, r.text)
