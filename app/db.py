@@ -32,8 +32,6 @@ incidents = sa.Table(
     sa.Column("batch_id", sa.String(36), nullable=False),
     sa.UniqueConstraint("agency", "source_id", name="uq_incidents_agency_source"),
     sa.Index("ix_incidents_window_cover", "occurred_at", "agency", "category", "ward", "datazone", "tasking_group"),
-    sa.Index("ix_incidents_ward_time", "ward", "occurred_at"),
-    sa.Index("ix_incidents_datazone_time", "datazone", "occurred_at"),
 )
 
 batches = sa.Table(
