@@ -71,6 +71,7 @@ import pandas as pd
 
 from geo.boundaries import N_DATAZONES_SCOTLAND
 from geo.errors import ParameterError
+from geo.periods import to_local
 
 __all__ = [
     "DEFAULT_N_BOOT",
@@ -750,21 +751,6 @@ def concentration(
     )
 
 
-def _to_local(ts: str | datetime | pd.Timestamp, name: str) -> pd.Timestamp:
-    """A timestamp in Europe/London (naive input is read as Europe/London)."""
-    try:
-        t = pd.Timestamp(ts)
-    except (TypeError, ValueError) as exc:
-        msg = f"`{name}` is not a date or datetime: {ts!r}"
-        raise ParameterError(msg, param=name) from exc
-    if t is pd.NaT:
-        msg = f"`{name}` is not a date or datetime: {ts!r}"
-        raise ParameterError(msg, param=name)
-    if t.tzinfo is None:
-        return t.tz_localize(LOCAL_TZ, ambiguous=True, nonexistent="shift_forward")
-    return t.tz_convert(LOCAL_TZ)
-
-
 def _period_label(p: pd.Period, freq: str) -> str:
     if freq == "month":
         return f"{p.year:04d}-{p.month:02d}"
@@ -821,8 +807,8 @@ def concentration_by_period(
         raise ParameterError(msg, param="incidents")
     when = pd.to_datetime(incidents["occurred_at"], utc=True).dt.tz_convert(LOCAL_TZ)
     keep = np.ones(len(incidents), dtype=bool)
-    lo = _to_local(start, "start") if start is not None else None
-    hi = _to_local(end, "end") if end is not None else None
+    lo = to_local(start, "start") if start is not None else None
+    hi = to_local(end, "end") if end is not None else None
     if lo is not None:
         keep &= (when >= lo).to_numpy()
     if hi is not None:

@@ -84,6 +84,7 @@ import shapely
 from scipy import stats
 
 from geo.errors import ParameterError
+from geo.periods import to_local
 
 __all__ = [
     "MIN_EXPECTED",
@@ -1029,21 +1030,6 @@ class EvaluationResult:
         }
 
 
-def _to_local(ts: Timeish, name: str) -> pd.Timestamp:
-    """A timestamp in Europe/London (naive input is read as Europe/London)."""
-    try:
-        t = pd.Timestamp(ts)
-    except (TypeError, ValueError) as exc:
-        msg = f"`{name}` is not a date or datetime: {ts!r}"
-        raise ParameterError(msg, param=name) from exc
-    if t is pd.NaT:
-        msg = f"`{name}` is not a date or datetime: {ts!r}"
-        raise ParameterError(msg, param=name)
-    if t.tzinfo is None:
-        return t.tz_localize(LOCAL_TZ, ambiguous=True, nonexistent="shift_forward")
-    return t.tz_convert(LOCAL_TZ)
-
-
 def _days(a: pd.Timestamp, b: pd.Timestamp) -> float:
     return (b - a).total_seconds() / _DAY_S
 
@@ -1271,8 +1257,8 @@ def evaluate_operation(
         _check_polygonal(buffer, "buffer", allow_empty=True)
     has_buffer = buffer is not None and not buffer.is_empty
 
-    t_start = _to_local(start, "start")
-    t_end = _to_local(end, "end")
+    t_start = to_local(start, "start")
+    t_end = to_local(end, "end")
     if not t_start < t_end:
         msg = f"`start` ({t_start}) must be before `end` ({t_end})"
         raise ParameterError(msg, param="start")
@@ -1284,7 +1270,7 @@ def evaluate_operation(
             LOCAL_TZ, ambiguous=True, nonexistent="shift_forward"
         )
     else:
-        b_start = _to_local(before_start, "before_start")
+        b_start = to_local(before_start, "before_start")
         if not b_start < t_start:
             msg = f"`before_start` ({b_start}) must be before `start` ({t_start})"
             raise ParameterError(msg, param="before_start")

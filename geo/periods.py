@@ -31,6 +31,21 @@ def parse_instant(value: str, *, param: str) -> pd.Timestamp:
         raise ParameterError(msg, param=param) from exc
 
 
+def to_local(ts: object, name: str) -> pd.Timestamp:
+    """A timestamp in Europe/London (naive input is read as Europe/London)."""
+    try:
+        t = pd.Timestamp(ts)  # type: ignore[arg-type]
+    except (TypeError, ValueError) as exc:
+        msg = f"`{name}` is not a date or datetime: {ts!r}"
+        raise ParameterError(msg, param=name) from exc
+    if t is pd.NaT:
+        msg = f"`{name}` is not a date or datetime: {ts!r}"
+        raise ParameterError(msg, param=name)
+    if t.tzinfo is None:
+        return t.tz_localize(TZ, ambiguous=True, nonexistent="shift_forward")
+    return t.tz_convert(TZ)
+
+
 @dataclass(frozen=True)
 class Window:
     """A half-open UTC interval ``[start, end)``."""
