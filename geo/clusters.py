@@ -63,8 +63,13 @@ Overlap rule
 ------------
 A hotspot is a police/fire **overlap** hotspot when it holds at least
 ``min_agency_count`` (default 3) incidents of EACH agency and each agency's share of the
-hotspot's incidents is at least ``min_agency_share`` (default 0.2). A purely police or
-purely fire cluster is therefore never an overlap hotspot.
+hotspot's incidents is at least ``min(min_agency_share, 0.5 x that agency's share of the
+whole window)`` (``min_agency_share`` default 0.2). The relative part matters because the
+agencies' volumes differ: fire is about a tenth of all incidents, so a place where fire
+makes up 14% of incidents holds more fire than the area as a whole and is a joint
+problem, while a fixed 20% bar would call it police-only. A purely police or purely fire
+cluster is never an overlap hotspot (fewer than 3 of the other agency, or a share below
+half of its usual share).
 
 Properties, id and rank
 -----------------------
@@ -160,6 +165,7 @@ HULLS = ("convex", "concave")
 DEFAULT_MAX_EPS_M = 150.0
 DEFAULT_MIN_AGENCY_COUNT = 3
 DEFAULT_MIN_AGENCY_SHARE = 0.2
+DEFAULT_MIN_RELATIVE_SHARE = 0.5
 MIN_EPS_M = 1.0
 MIN_BUFFER_M = 25.0
 CONCAVE_RATIO = 0.5
@@ -401,6 +407,8 @@ def is_overlap(
     *,
     min_agency_count: int = DEFAULT_MIN_AGENCY_COUNT,
     min_agency_share: float = DEFAULT_MIN_AGENCY_SHARE,
+    window_fire_share: float | None = None,
+    min_relative_share: float = DEFAULT_MIN_RELATIVE_SHARE,
 ) -> bool:
     """Whether a cluster is a police/fire overlap hotspot (module notes).
 
@@ -408,14 +416,20 @@ def is_overlap(
     --------
     >>> is_overlap(10, 3, 13), is_overlap(20, 3, 23), is_overlap(40, 0, 40)
     (True, False, False)
+    >>> is_overlap(159, 26, 185, window_fire_share=0.107)  # fire is 11% of the window
+    True
     """
     if n <= 0:
         return False
+    need_police = need_fire = min_agency_share
+    if window_fire_share is not None:
+        need_fire = min(min_agency_share, min_relative_share * window_fire_share)
+        need_police = min(min_agency_share, min_relative_share * (1.0 - window_fire_share))
     return (
         n_police >= min_agency_count
         and n_fire >= min_agency_count
-        and n_police / n >= min_agency_share
-        and n_fire / n >= min_agency_share
+        and n_police / n >= need_police
+        and n_fire / n >= need_fire
     )
 
 
@@ -791,6 +805,8 @@ def find_hotspots(
     if end is not None:
         in_window &= (times < end).to_numpy()
     win = np.flatnonzero(in_window).astype(np.int64)
+    win_agency = incidents["agency"].to_numpy()[win]
+    window_fire_share = float(np.mean(win_agency == "fire")) if len(win_agency) else None
     if win.size == 0:
         msg = "no incidents in the window: widen the period or the filters"
         raise EmptyInputError(msg)
@@ -912,6 +928,8 @@ def find_hotspots(
         "buffer_m": buffer_m,
         "min_agency_count": min_agency_count,
         "min_agency_share": min_agency_share,
+        "min_relative_share": DEFAULT_MIN_RELATIVE_SHARE,
+        "window_fire_share": window_fire_share,
         "hdbscan_min_probability": hdbscan_min_probability
         if method == "hdbscan"
         else None,
@@ -1002,6 +1020,7 @@ def find_hotspots(
             int(n_per[c]),
             min_agency_count=min_agency_count,
             min_agency_share=min_agency_share,
+            window_fire_share=window_fire_share,
         )
         f, s = int(first[c]), int(second[c])
         w = worst.get(c, np.nan)

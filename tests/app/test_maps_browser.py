@@ -31,11 +31,14 @@ import httpx
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 import uvicorn
+from shapely.geometry import shape
 
 from app.demo import load_demo
 from app.main import create_app
 from geo import maps
+from geo.ingest import to_wgs84
 from tests.conftest import ADMIN_KEY, BOUNDARIES, make_service
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -335,6 +338,23 @@ CLICK_TARGET = """(() => {
 })()"""
 
 
+# the planted Boghall centre (geo.demo), as WGS84 lon/lat for the GeoJSON geometries
+BOGHALL = tuple(float(v[0]) for v in to_wgs84([299359.0], [668444.0]))
+
+# the page position of a lon/lat on the folium map (folium keeps the map in a global)
+LATLNG_TO_PAGE = """((lat, lon) => {
+  for (const k of Object.keys(window)) {
+    const m = window[k];
+    if (m instanceof L.Map) {
+      const p = m.latLngToContainerPoint([lat, lon]);
+      const r = m.getContainer().getBoundingClientRect();
+      return [r.left + p.x, r.top + p.y];
+    }
+  }
+  return null;
+})(%s, %s)"""
+
+
 def click(b: Browser, session: str, x: float, y: float) -> None:
     for kind in ("mouseMoved", "mousePressed", "mouseReleased"):
         b.send(
@@ -405,6 +425,25 @@ def test_map_initialises_offline_in_chromium(server, browser, tmp_path) -> None:
     )
     ids = {f["properties"]["id"] for f in hotspots["features"]}
     assert any(i in text for i in ids) and "Incidents" in text and "Period" in text
+    browser.eval(s, "document.querySelector('.leaflet-popup-close-button').click()")
+    browser.wait_js(s, "!document.querySelector('.leaflet-popup-content')")
+
+    # the Boghall overlap hotspot is on the west map, and its popup shows the API's counts
+    centre = shapely.Point(BOGHALL)
+    boghall = [f for f in hotspots["features"] if f["properties"]["overlap"]
+               and shape(f["geometry"]).contains(centre)]
+    assert boghall, "no overlap hotspot over the planted Boghall centre"
+    bp = boghall[0]["properties"]
+    xy = browser.eval(s, LATLNG_TO_PAGE % (BOGHALL[1], BOGHALL[0]))
+    assert xy, "no Leaflet map on the page"
+    click(browser, s, *xy)
+    text = browser.wait_js(
+        s, "(document.querySelector('.leaflet-popup-content') || {}).innerText || ''"
+    )
+    browser.screenshot(s, shots_dir(tmp_path) / "tasking-west-boghall-popup.png")
+    assert bp["id"] in text and "Overlap hotspot" in text, text
+    assert f"{bp['n']:,} (police {bp['n_police']:,}, fire {bp['n_fire']:,})" in text, text
+    assert "Bathgate" in text
 
     # incidents (clustered, two shapes) and the heat layer when ticked
     assert (

@@ -383,7 +383,8 @@ class TestPlanted:
             np.testing.assert_allclose(
                 h.centroid_easting, m["easting"].mean(), atol=0.01
             )
-            assert h.overlap == is_overlap(h.n_police, h.n_fire, h.n)
+            fire_share = float((df["agency"] == "fire").mean())
+            assert h.overlap == is_overlap(h.n_police, h.n_fire, h.n, window_fire_share=fire_share)
         ranks = [h.rank for h in res.hotspots]
         assert ranks == list(range(1, len(ranks) + 1))
         scores = [h.score for h in res.hotspots]
