@@ -44,11 +44,13 @@ Duplicate locations. DBSCAN runs on the unique locations in first-occurrence ord
 ``sample_weight`` = multiplicity, and the labels are mapped back; this equals a plain run
 on every row, label numbers included (METHODS §4), so a million incidents with many
 duplicates cost what their distinct locations cost; no dense distance matrix is built.
-scikit-learn's ``HDBSCAN`` has no ``sample_weight``, so it gets every row. Its tree
-code computes the minimum spanning tree with Prim's algorithm over the data, O(N²) time
-and O(N) memory: about 10 s at 50,000 and 40 s at 100,000 incidents on a 2-core machine,
-so HDBSCAN refuses windows above ``HDBSCAN_MAX_INCIDENTS`` (200,000) with
-:class:`~geo.errors.TooLargeError`; use DBSCAN for larger windows.
+HDBSCAN has no ``sample_weight``, so it gets every row. It runs on the ``hdbscan``
+library's Boruvka KD-tree (McInnes & Healy 2017): 4.7 s at 100,000 incidents on a
+2-core machine, against 36 s for scikit-learn's ``HDBSCAN`` (Prim's algorithm, O(N²)
+time) on the same points (bench/bench_hotspots.py). scikit-learn's is the fallback when
+the library is missing; the two agree closely (adjusted Rand index > 0.9 in the tests)
+but may split ties differently. HDBSCAN refuses windows above ``HDBSCAN_MAX_INCIDENTS``
+(200,000) with :class:`~geo.errors.TooLargeError`; use DBSCAN for larger windows.
 
 Hotspot polygons
 ----------------
@@ -673,6 +675,32 @@ def _hull_polygons(
     return np.asarray(polys, dtype=object)
 
 
+def _hdbscan_model(min_cluster_size: int, min_samples: int | None, selection_eps: float) -> Any:
+    """HDBSCAN: the ``hdbscan`` library's Boruvka KD-tree when installed (several times
+    faster than scikit-learn's at 100k points; bench/bench_hotspots.py), else
+    scikit-learn's. scikit-learn counts the point itself in ``min_samples`` and the
+    library does not, so the library gets ``min_samples - 1`` for the same core distance.
+    Both implement Campello et al. (2013) with excess-of-mass selection; they can split
+    ties differently, so the planted-truth tests run on whichever is in use."""
+    try:
+        import hdbscan as hdbscan_lib
+    except ImportError:
+        return HDBSCAN(
+            min_cluster_size=min_cluster_size,
+            min_samples=min_samples,
+            cluster_selection_epsilon=selection_eps,
+            copy=True,
+        )
+    ms = (min_samples if min_samples is not None else min_cluster_size) - 1
+    return hdbscan_lib.HDBSCAN(
+        min_cluster_size=min_cluster_size,
+        min_samples=max(1, ms),
+        cluster_selection_epsilon=selection_eps,
+        algorithm="boruvka_kdtree",
+        core_dist_n_jobs=1,
+    )
+
+
 def _hotspot_id(params_key: str, keys: list[str]) -> str:
     h = hashlib.sha1(usedforsecurity=False)
     h.update(params_key.encode())
@@ -892,13 +920,9 @@ def find_hotspots(
         )
         if eps_m is not None:
             warnings.extend(_precision_warnings(eps_m, uniq, mult, n))
-        hdb = HDBSCAN(
-            min_cluster_size=min_cluster_size,
-            min_samples=min_samples,
-            cluster_selection_epsilon=selection_eps,
-            copy=True,
-        )
+        hdb = _hdbscan_model(min_cluster_size, min_samples, selection_eps)
         hdb.fit(xy)
+        chosen_by["hdbscan_implementation"] = type(hdb).__module__.split(".")[0]
         win_labels = hdb.labels_.astype(np.int64)
         # drop the low-membership halo (module notes)
         win_labels[hdb.probabilities_ < hdbscan_min_probability] = NOISE
