@@ -50,6 +50,8 @@ def one(n: int, hdbscan: bool) -> dict[str, object]:
     _, out["gistar_grid_100m_s"] = _t(lambda: gistar_grid(df, b, cell_m=100))
     r, out["dbscan_default_s"] = _t(lambda: find_hotspots(df, b))
     out["dbscan_default_eps_m"] = r.parameters["eps_m"]
+    # peak so far: data + Gi* + our DBSCAN, before any scikit-learn baseline has run
+    out["peak_rss_before_baselines_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     ms = int(r.parameters["min_samples"])
     lab, out["sklearn_dbscan_same_params_s"] = _t(lambda: DBSCAN(eps=r.parameters["eps_m"], min_samples=ms).fit(xy).labels_)
     out["dbscan_labels_equal_sklearn"] = bool((lab == r.labels).all())
