@@ -11,6 +11,7 @@ from fastapi.responses import Response
 
 from app.deps import PrincipalDep, ServiceDep
 from app.params import filters_from
+from app.routes.stats import dz_main_group
 from geo.deprivation import (
     concentration,
     concentration_by_period,
@@ -51,8 +52,15 @@ def deprivation_concentration(
     """Share of incidents in the N% most deprived data zones against their population share."""
     f = filters_from(svc, from_=from_, to=to, agency=agency, category=category, group=group)
     assert f.window is not None
-    inc = svc.frame(f, columns=["datazone", "occurred_at", "agency", "category"])
     dz = svc.boundaries.datazones
+    if group and group.lower() != "all":
+        # a group's base is its own data zones (each in the group of the ward holding most
+        # of its area), and its incidents are those in them: shares then use one base
+        main = dz_main_group(svc)
+        dz = dz[dz["code"].map(main) == group.upper()]
+        f.wards = None
+        f.datazones = list(dz["code"])
+    inc = svc.frame(f, columns=["datazone", "occurred_at", "agency", "category"])
     res = concentration(inc, dz, most_deprived_pct=most_deprived_pct, n_boot=n_boot, seed=0)
     if format == "png":
         return Response(concentration_chart_png(res), media_type="image/png")

@@ -25,7 +25,8 @@ def _period(w: Window) -> dict[str, str]:
     return {"from": w.start.tz_convert("Europe/London").isoformat(), "to": w.end.tz_convert("Europe/London").isoformat(), "label": w.label()}
 
 
-def _dz_main_group(svc: Service) -> pd.Series:
+def dz_main_group(svc: Service) -> pd.Series:
+    """Tasking group of each data zone: that of the ward holding most of its area."""
     s = svc.boundaries.dz_ward_share.sort_values(["datazone", "share"], ascending=[True, False]).drop_duplicates("datazone")
     groups = svc.boundaries.wards.set_index("code")["tasking_group"]
     return s.set_index("datazone")["ward"].map(groups)
@@ -43,7 +44,7 @@ def compute(svc: Service, f: Filters, unit: str, group: str | None, who: Princip
         units = b.wards[["code", "name", "tasking_group", "population"]]
         main_group = units.set_index("code")["tasking_group"]
     else:
-        main_group = _dz_main_group(svc)
+        main_group = dz_main_group(svc)
         units = b.datazones[["code", "name", "population", "simd_rank", "simd_decile"]].copy()
         units["tasking_group"] = units["code"].map(main_group)
     if g != "all":

@@ -1187,12 +1187,12 @@ def _deprivation_doc(
     svc: Service, who: Principal, g: GroupConfig, window: Window
 ) -> dict[str, Any]:
     from app.routes.deprivation import _suppress_groups
-    from app.routes.stats import _dz_main_group
+    from app.routes.stats import dz_main_group
     from geo.deprivation import concentration
 
     dz = svc.boundaries.datazones
     if g.area != "all":
-        main = _dz_main_group(svc)
+        main = dz_main_group(svc)
         dz = dz[dz["code"].map(main) == g.area.upper()]
     frame = svc.frame(
         Filters(window=window, datazones=list(dz["code"])), columns=["datazone"]

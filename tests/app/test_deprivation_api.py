@@ -72,3 +72,17 @@ def test_trend_csv_png_and_viewer(client, service, loaded) -> None:
     assert v["suppressed"] is True
     assert not any(isinstance(g["incidents"], int) and 1 <= g["incidents"] <= 4 for g in v["by_decile"])
     assert sum(1 for g in v["by_decile"] if g["incidents"] in ("<5", "c")) != 1
+
+
+def test_group_uses_its_own_datazones_as_base(client, loaded, boundaries) -> None:
+    doc = client.get("/api/v1/deprivation/concentration", params={"group": "west", "from": "2024-01-01", "to": "2025-01-01"}).json()
+    shares = boundaries.dz_ward_share.sort_values("share", ascending=False).drop_duplicates("datazone")
+    groups = boundaries.wards.set_index("code")["tasking_group"]
+    west = set(shares.loc[shares["ward"].map(groups) == "WEST", "datazone"])
+    dz = boundaries.datazones[boundaries.datazones["code"].isin(west)]
+    rows = pd.DataFrame(client.get("/api/v1/incidents", params={"limit": 10000}).json()["rows"])
+    rows = rows[rows["datazone"].isin(west)]
+    deprived = set(dz.loc[dz["simd_rank"] <= 1046, "code"])
+    assert doc["incidents_total"] == len(rows)
+    assert doc["incidents_in_most_deprived"] == int(rows["datazone"].isin(deprived).sum())
+    assert doc["share_population"] == pytest.approx(dz.loc[dz["code"].isin(deprived), "population"].sum() / dz["population"].sum())
