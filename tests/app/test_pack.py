@@ -12,7 +12,7 @@ import pytest
 
 import app.routes.maps as maps_module
 from app.demo import load_demo
-from app.routes.stats import _dz_main_group
+from app.routes.stats import dz_main_group
 from app.routes.tasking import SECTION_TITLES
 from app.security import create_key
 from geo.demo import generate_demo
@@ -139,7 +139,7 @@ def test_html_pack_sections_and_figures(client, service, meeting, fake_map) -> N
     inc = meeting["demo"].incidents
     t = pd.to_datetime(inc.occurred_at)
     in_period = inc[(t >= op["start"]) & (t < op["end"])]
-    main = _dz_main_group(service)
+    main = dz_main_group(service)
     dz = service.boundaries.datazones.set_index("code")
     frame = service.frame(_filters(op), columns=["datazone", "simd_rank"])
     west = frame[frame.datazone.map(main) == "WEST"]
