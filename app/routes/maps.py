@@ -162,6 +162,8 @@ def _title(
             f'{who.role.capitalize()} role: counts 1–4 shown as "<5"; {points}; '
             "heat only where 5 or more incidents contribute"
         )
+    if svc.settings.auth == "off":
+        notices.insert(0, "AUTHENTICATION IS OFF (HOTSPOTS_AUTH=off): local demo only, anyone can read everything")
     notices += [str(w) for w in (fc.get("warnings") or [])[:2]]
     return MapTitle(
         heading=heading, lines=tuple(lines), synthetic=synthetic, notices=tuple(notices)

@@ -284,3 +284,20 @@ def _clone(svc, settings):
     from app.service import Service
 
     return Service(settings, boundaries=svc.boundaries)
+
+
+def test_auth_off_is_announced_on_the_map(tmp_path, boundaries) -> None:
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+    from tests.conftest import make_service
+
+    svc = make_service("sqlite", tmp_path, boundaries, auth="off", tile_url="none")
+    with TestClient(create_app(service=svc)) as c:
+        r = c.get("/api/v1/maps/tasking/west")
+    if r.status_code == 503:  # node_modules missing outside CI
+        import os
+
+        assert not os.environ.get("CI")
+        return
+    assert r.status_code == 200 and "AUTHENTICATION IS OFF" in r.text
