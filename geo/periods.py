@@ -59,8 +59,15 @@ class Window:
         return self.end - self.start
 
     def previous(self) -> Window:
-        """The same-length window immediately before this one."""
-        return Window(self.start - self.length, self.start)
+        """The same-length window immediately before this one.
+
+        The length is measured on the Europe/London wall clock, so the month before
+        "1 Oct to 1 Nov" starts at midnight on 31 Aug (31 days), not at 23:00 because
+        the clocks went back inside the window."""
+        s = self.start.tz_convert(TZ).tz_localize(None)
+        e = self.end.tz_convert(TZ).tz_localize(None)
+        prev = (s - (e - s)).tz_localize(TZ, ambiguous=True, nonexistent="shift_forward")
+        return Window(prev.tz_convert("UTC"), self.start)
 
     def last_year(self) -> Window:
         """The same calendar period one year earlier (local dates shifted by a year)."""

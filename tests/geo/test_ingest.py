@@ -330,3 +330,13 @@ def test_native_csv_and_geojson(index) -> None:
     )
     assert list(r.accepted["source_id"]) == ["J1"]
     assert abs(r.accepted.iloc[0]["easting"] - 299300) < 0.01
+
+
+def test_previous_window_uses_wall_clock_length() -> None:
+    from geo.periods import make_window
+
+    w = make_window("2026-10-01", "2026-11-01", default_end=pd.Timestamp("2027-01-01", tz="UTC"))
+    prev = w.previous()
+    assert prev.end == w.start
+    assert prev.start == pd.Timestamp("2026-08-31T00:00", tz="Europe/London").tz_convert("UTC")
+    assert prev.label() == "2026-08-31 to 2026-10-01 (end exclusive)"
