@@ -13,13 +13,9 @@ restricted to cells that at least five incidents contribute to (:func:`geo.maps.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import logging
-import os
 import shutil
-import signal
-import subprocess
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -373,40 +369,23 @@ def screenshot_html(
             f"--host-resolver-rules={resolver_rules(settings.tile_url)}",
             src.as_uri(),
         ]
-        proc = subprocess.Popen(
-            args,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-        )
         try:
-            _, err = proc.communicate(timeout=settings.map_png_timeout_s)
-        except subprocess.TimeoutExpired:
-            _kill_group(proc)
-            proc.communicate()
+            returncode, err = chromium.run(args, timeout=settings.map_png_timeout_s)
+        except chromium.ChromiumTimeout:
             raise ApiError(
                 503,
                 f"headless Chromium took longer than {settings.map_png_timeout_s:g} s "
                 "(HOTSPOTS_MAP_PNG_TIMEOUT_S)",
             ) from None
-        finally:
-            _kill_group(proc)
         if not out.is_file() or out.stat().st_size == 0:
             tail = err.decode("utf-8", "replace").strip().splitlines()[-1:] or [
                 "no output"
             ]
             raise ApiError(
                 503,
-                f"headless Chromium made no screenshot (exit {proc.returncode}): {tail[0][:300]}",
+                f"headless Chromium made no screenshot (exit {returncode}): {tail[0][:300]}",
             )
         return out.read_bytes()
-
-
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    """End what is left of the Chromium we started (its own process group only)."""
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)
 
 
 def tasking_map_png(svc: Service, who: Principal, group: str, window: Window) -> bytes:

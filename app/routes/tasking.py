@@ -14,15 +14,11 @@ The pack is one HTML document (or PDF via headless Chromium) for the meeting.
 from __future__ import annotations
 
 import base64
-import contextlib
 import datetime as dt
 import html
 import json
 import logging
-import os
 import shutil
-import signal
-import subprocess
 import tempfile
 import threading
 from dataclasses import dataclass
@@ -1499,12 +1495,6 @@ def pack_html(svc: Service, who: Principal, meeting_id: int) -> str:
     return "".join(parts)
 
 
-def _end_group(proc: subprocess.Popen[bytes]) -> None:
-    """Kill what is left of the Chromium this module started (its own process group)."""
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)
-
-
 def render_pdf(
     document: str, *, chromium: str = "chromium", timeout: float = 90.0
 ) -> bytes:
@@ -1527,30 +1517,18 @@ def render_pdf(
             f"--print-to-pdf={out}",
             src.as_uri(),
         )
-        # own process group, so that a hung Chromium and all its helpers can be ended
-        proc = subprocess.Popen(
-            cmd,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-        )
         try:
-            _, err = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            _end_group(proc)
-            proc.communicate()
+            returncode, err = chromium_cli.run(cmd, timeout=timeout)
+        except chromium_cli.ChromiumTimeout:
             raise ApiError(
                 503,
                 f"PDF rendering took longer than {timeout:g} s (HOTSPOTS_PDF_TIMEOUT_S)",
             ) from None
-        finally:
-            _end_group(proc)
         pdf = out.read_bytes() if out.is_file() else b""
         if not pdf.startswith(b"%PDF"):
             tail = err.decode(errors="replace").strip().splitlines()[-1:] or [""]
             log.error(
-                "chromium print-to-pdf failed (exit %s): %s", proc.returncode, tail[0]
+                "chromium print-to-pdf failed (exit %s): %s", returncode, tail[0]
             )
             raise ApiError(503, "PDF rendering failed; the server log has the details")
         return pdf

@@ -199,3 +199,10 @@ def test_health_count_equals_table_count(client, service) -> None:
     with service.engine.connect() as conn:
         n = conn.execute(sa.text("select count(*) from incidents")).scalar()
     assert client.get("/api/v1/health").json()["incidents"] == n == 3
+
+
+def test_wards_endpoint_matches_boundaries(client, boundaries) -> None:
+    rows = client.get("/api/v1/wards").json()["rows"]
+    assert len(rows) == 9 and sum(r["population"] for r in rows) == 181_310
+    # PROVENANCE.md: the ward polygons cover 431.577 km² (OS hectares 43,159)
+    assert abs(sum(r["area_km2"] for r in rows) - 431.577) < 0.05
