@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Annotated
+
 import pandas as pd
+from fastapi import Depends, Query
 
 from app.errors import ApiError
 from app.service import Filters, Service
@@ -78,3 +82,43 @@ def filters_from(
             raise ApiError(422, f"unknown `datazone` {', '.join(bad)}", param="datazone")
         dzs = list(datazone)
     return Filters(window=window, agency=agency, categories=cats, wards=wards, datazones=dzs)
+
+
+@dataclass(frozen=True)
+class FilterQuery:
+    """The common analysis filters as sent (one dependency for every analysis route).
+
+    Resolve them with :meth:`resolve`, which validates each and names the bad parameter.
+    """
+
+    from_: str | None = None
+    to: str | None = None
+    agency: str | None = None
+    category: list[str] | None = None
+    group: str | None = None
+    ward: list[str] | None = None
+    datazone: list[str] | None = None
+
+    def resolve(self, svc: Service, *, require_window: bool = True, default_days: int = 365) -> Filters:
+        """Validated :class:`Filters` (422 naming the parameter on bad input)."""
+        return filters_from(
+            svc, from_=self.from_, to=self.to, agency=self.agency, category=self.category,
+            ward=self.ward, datazone=self.datazone, group=self.group,
+            require_window=require_window, default_days=default_days,
+        )
+
+
+def filter_query(
+    from_: Annotated[str | None, Query(alias="from", description="Start of the window (ISO date or datetime, Europe/London), inclusive. Default: `to` minus the route's default length (365 days unless stated).")] = None,
+    to: Annotated[str | None, Query(description="End of the window (ISO date or datetime, Europe/London), exclusive. Default: start of tomorrow.")] = None,
+    agency: Annotated[str | None, Query(description="Only this agency's incidents: `police` or `fire`.")] = None,
+    category: Annotated[list[str] | None, Query(description="Only these categories (snake_case; repeat the parameter or separate with commas).")] = None,
+    group: Annotated[str | None, Query(description="Tasking group: `east`, `west` or `all` (its wards).")] = None,
+    ward: Annotated[list[str] | None, Query(description="Only these wards (codes; repeatable).")] = None,
+    datazone: Annotated[list[str] | None, Query(description="Only these small areas (data zone codes; repeatable).")] = None,
+) -> FilterQuery:
+    """FastAPI dependency: the common analysis filters of the query string."""
+    return FilterQuery(from_=from_, to=to, agency=agency, category=category, group=group, ward=ward, datazone=datazone)
+
+
+FilterDep = Annotated[FilterQuery, Depends(filter_query)]

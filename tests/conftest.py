@@ -17,7 +17,23 @@ from geo.boundaries import Boundaries, load_boundaries
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("HOTSPOTS_TEST_SHARED", ROOT.parent / "shared"))
-BOUNDARIES = Path(os.environ.get("HOTSPOTS_TEST_BOUNDARIES", SHARED / "data" / "boundaries"))
+# The boundaries the package ships (data/boundaries/); HOTSPOTS_TEST_BOUNDARIES overrides them.
+BOUNDARIES = Path(os.environ.get("HOTSPOTS_TEST_BOUNDARIES", ROOT / "data" / "boundaries"))
+
+
+def shared_data(relpath: str) -> Path:
+    """A real open-data file from ``shared/data`` (HOTSPOTS_TEST_SHARED).
+
+    In CI a missing file fails the test; on a machine with only the clone it skips, with
+    the path it looked for.
+    """
+    path = SHARED / "data" / relpath
+    if not path.exists():
+        msg = f"real data file {path} not found (set HOTSPOTS_TEST_SHARED)"
+        if os.environ.get("CI"):
+            pytest.fail(msg)
+        pytest.skip(msg)
+    return path
 PG_URL = os.environ.get("HOTSPOTS_TEST_PG_URL")
 ADMIN_KEY = "test-admin-key-123"
 
