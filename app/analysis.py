@@ -14,7 +14,8 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import pandas as pd
-import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.db import hotspots as hotspots_table
 from app.service import Filters, Service
@@ -76,8 +77,7 @@ def remember_hotspots(svc: Service, fc: dict[str, Any], result: Any) -> None:
     if not rows:
         return
     now = datetime.now(UTC).replace(tzinfo=None)
-    with svc.engine.begin() as conn:
-        have = {r[0] for r in conn.execute(sa.select(hotspots_table.c.id).where(hotspots_table.c.id.in_([r["id"] for r in rows])))}
-        new = [r | {"created_at": now} for r in rows if r["id"] not in have]
-        if new:
-            conn.execute(hotspots_table.insert(), new)
+    values = [r | {"created_at": now} for r in rows]
+    with svc.engine.begin() as conn:  # idempotent: a hotspot id is stored once, concurrent GETs do not conflict
+        ins = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(hotspots_table)
+        conn.execute(ins.on_conflict_do_nothing(index_elements=["id"]), values)

@@ -147,7 +147,21 @@ audit_log = sa.Table(
     sa.Index("ix_audit_log_action", "action", "at"),
 )
 
+rate_buckets = sa.Table(
+    "rate_buckets",
+    metadata,  # token buckets of the rate limiter, shared by worker processes (app.ratelimit)
+    sa.Column("bucket", sa.String(120), primary_key=True),  # key:<id> or fail:<client address>
+    sa.Column("tokens", sa.Float, nullable=False),
+    sa.Column("updated_at", sa.Float, nullable=False),  # Unix seconds
+)
+
+# On PostgreSQL the incidents table also has a generated PostGIS point (EPSG:27700) with a
+# GiST index (migration 0001), used for area filters there (Service.frame ``area=``). They
+# are not SQLAlchemy columns (SQLite has no geometry); the schema test allows exactly these.
+POSTGIS_ONLY = {("incidents", "geom"), ("incidents", "ix_incidents_geom")}
+
 MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATION_LOCK = 0x686F7473706F7473  # pg advisory lock key held while migrating ("hotspots")
 
 
 def make_engine(url: str) -> Engine:
@@ -176,5 +190,7 @@ def upgrade(engine: Engine) -> None:
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
     with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":  # one migrating process at a time (app.migrate)
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK})
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")

@@ -9,6 +9,7 @@ import pandas as pd
 from fastapi import Depends, Query
 
 from app.errors import ApiError
+from app.security import Principal
 from app.service import Filters, Service
 from geo.ingest import KNOWN_CATEGORIES, to_snake
 from geo.periods import TZ, Window, make_window
@@ -99,13 +100,23 @@ class FilterQuery:
     ward: list[str] | None = None
     datazone: list[str] | None = None
 
-    def resolve(self, svc: Service, *, require_window: bool = True, default_days: int = 365) -> Filters:
-        """Validated :class:`Filters` (422 naming the parameter on bad input)."""
-        return filters_from(
+    def resolve(self, svc: Service, *, who: Principal | None = None, require_window: bool = True,
+                default_days: int = 365) -> Filters:
+        """Validated :class:`Filters` (422 naming the parameter on bad input).
+
+        With ``who``, a restricted audience's window is widened to whole calendar months
+        (:func:`app.disclosure.window`).
+        """
+        f = filters_from(
             svc, from_=self.from_, to=self.to, agency=self.agency, category=self.category,
             ward=self.ward, datazone=self.datazone, group=self.group,
             require_window=require_window, default_days=default_days,
         )
+        if who is not None and f.window is not None:
+            from app import disclosure
+
+            f.window = disclosure.window(who, f.window)
+        return f
 
 
 def filter_query(
@@ -122,3 +133,16 @@ def filter_query(
 
 
 FilterDep = Annotated[FilterQuery, Depends(filter_query)]
+
+
+def place_filter_query(
+    from_: Annotated[str | None, Query(alias="from", description="Start of the window (ISO date or datetime, Europe/London), inclusive.")] = None,
+    to: Annotated[str | None, Query(description="End of the window (ISO date or datetime, Europe/London), exclusive.")] = None,
+    agency: Annotated[str | None, Query(description="Only this agency's incidents: `police` or `fire`.")] = None,
+    category: Annotated[list[str] | None, Query(description="Only these categories (snake_case; repeatable).")] = None,
+) -> FilterQuery:
+    """The common filters for routes whose path already names the place (e.g. a group's map)."""
+    return FilterQuery(from_=from_, to=to, agency=agency, category=category)
+
+
+PlaceFilterDep = Annotated[FilterQuery, Depends(place_filter_query)]

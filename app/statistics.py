@@ -1,0 +1,103 @@
+"""Ward and data-zone statistics documents (JSON) and their CSV form."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import pandas as pd
+
+from app.security import Principal
+from app.service import Filters, Service
+from geo.periods import Window
+from geo.stats import area_rows, summary_rows, suppress
+
+
+def _period(w: Window) -> dict[str, str]:
+    return {"from": w.start.tz_convert("Europe/London").isoformat(), "to": w.end.tz_convert("Europe/London").isoformat(), "label": w.label()}
+
+
+def dz_main_group(svc: Service) -> pd.Series:
+    """Tasking group of each data zone: that of the ward holding most of its area."""
+    s = svc.boundaries.dz_ward_share.sort_values(["datazone", "share"], ascending=[True, False]).drop_duplicates("datazone")
+    groups = svc.boundaries.wards.set_index("code")["tasking_group"]
+    return s.set_index("datazone")["ward"].map(groups)
+
+
+def compute(svc: Service, f: Filters, unit: str, group: str | None, who: Principal) -> dict[str, Any]:
+    """Statistics document for ``unit`` (``ward`` or ``datazone``)."""
+    assert f.window is not None
+    windows = {"current": f.window, "previous": f.window.previous(), "last_year": f.window.last_year()}
+    by = [unit, "agency", "category"]
+    counts = {k: svc.counts(f, by, window=w) for k, w in windows.items()}
+    b = svc.boundaries
+    g = (group or "all").lower()
+    if unit == "ward":
+        units = b.wards[["code", "name", "tasking_group", "population"]]
+        main_group = units.set_index("code")["tasking_group"]
+    else:
+        main_group = dz_main_group(svc)
+        units = b.datazones[["code", "name", "population", "simd_rank", "simd_decile"]].copy()
+        units["tasking_group"] = units["code"].map(main_group)
+    if g != "all":
+        units = units[units["tasking_group"] == g.upper()]
+    cats = f.categories or sorted(set().union(*[set(c["category"]) for c in counts.values()]))
+    rows = area_rows(units, counts["current"], counts["previous"], counts["last_year"], unit=unit, categories=cats)
+    groups: dict[str, list[str]] = {}
+    for label in ("EAST", "WEST"):
+        members = [c for c in units["code"] if main_group.get(c) == label]
+        if members:
+            groups[label] = members
+    groups["ALL"] = list(units["code"])
+    pops = {k: float(units.set_index("code").loc[v, "population"].sum()) for k, v in groups.items()}
+    summary = summary_rows(rows, groups, pops)
+    suppressed = not who.sees_records
+    if suppressed:
+        suppress(rows, summary, groups)
+    key = "ward" if unit == "ward" else "datazone"
+    for r in rows:
+        r[f"{key}_code"] = r.pop("code")
+        r[f"{key}_name"] = r.pop("name")
+    return {
+        "rows": rows,
+        "summary": summary,
+        "period": _period(windows["current"]),
+        "previous_period": _period(windows["previous"]),
+        "last_year_period": _period(windows["last_year"]),
+        "filters": {"agency": f.agency, "category": f.categories, "group": g},
+        "suppressed": suppressed,
+        "notes": [
+            "rate_per_1000 uses SIMD 2020v2 populations (mid-2017); ward populations by areal apportionment of data zones",
+            "change_pct is null when the comparison count is 0",
+        ] + (["counts 1-4 shown as '<5'; 'c' = withheld so that a small cell cannot be recovered by subtraction"] if suppressed else []),
+    }
+
+
+CSV_FIRST = {
+    "ward": ["ward_code", "ward_name", "tasking_group"],
+    "datazone": ["datazone_code", "datazone_name", "tasking_group", "simd_rank", "simd_decile"],
+}
+CSV_NUM = ["population", "count", "rate_per_1000", "previous_count", "change_pct", "last_year_count", "last_year_change_pct"]
+
+
+def to_csv(doc: dict[str, Any], unit: str) -> str:
+    """Flat CSV: one row per unit, then the group totals (wards only)."""
+    cats = sorted({k for r in doc["rows"] for k in r["by_category"]})
+    header = [*CSV_FIRST[unit], *CSV_NUM, "police_count", "fire_count", *[f"count_{c}" for c in cats], "period_from", "period_to"]
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(header)
+    p = doc["period"]
+
+    def emit(r: dict[str, Any], first: list[Any]) -> None:
+        vals = [*first, *[("" if r[k] is None else r[k]) for k in CSV_NUM], r["by_agency"]["police"], r["by_agency"]["fire"],
+                *[r["by_category"].get(c, 0) for c in cats], p["from"], p["to"]]
+        w.writerow(vals)
+
+    for r in doc["rows"]:
+        emit(r, [r.get(k, "") for k in CSV_FIRST[unit]])
+    if unit == "ward":
+        for s in doc["summary"]:
+            emit(s, [f"{s['group']} total", f"{s['group']} ({s['units']} wards)", s["group"] if s["group"] != "ALL" else ""])
+    return buf.getvalue()
