@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 import pandas as pd
-from fastapi import Depends, Query
+from fastapi import Depends, Path, Query
 
 from app.errors import ApiError
 from app.security import Principal
@@ -146,3 +146,10 @@ def place_filter_query(
 
 
 PlaceFilterDep = Annotated[FilterQuery, Depends(place_filter_query)]
+
+
+# A row id in a path (meetings, actions, packs, keys): 1 … 2**31 - 1, the range of the id
+# columns (INTEGER, 32-bit on PostgreSQL), so a larger id (64 bits and beyond) is a 422
+# naming the parameter, never a database overflow (a 500).
+MAX_ID = 2**31 - 1
+RowId = Annotated[int, Path(ge=1, le=MAX_ID, description="row id (1 to 2147483647)")]

@@ -26,7 +26,7 @@ def _respond(doc: dict[str, Any], unit: str, fmt: Fmt) -> Any:
 @router.get("/wards")
 def ward_stats(svc: ServiceDep, who: PrincipalDep, q: FilterDep, format: Fmt = "json") -> Any:
     """One row per ward: counts, rates per 1,000, previous period and last year, breakdowns."""
-    f = q.resolve(svc)
+    f = q.resolve(svc, who=who)
     doc = compute(svc, f, "ward", q.group, who)
     if q.ward:
         doc["rows"] = [r for r in doc["rows"] if r["ward_code"] in set(q.ward)]
@@ -36,7 +36,7 @@ def ward_stats(svc: ServiceDep, who: PrincipalDep, q: FilterDep, format: Fmt = "
 @router.get("/datazones")
 def datazone_stats(svc: ServiceDep, who: PrincipalDep, q: FilterDep, format: Fmt = "json") -> Any:
     """One row per data zone, with SIMD rank and decile."""
-    f = q.resolve(svc)
+    f = q.resolve(svc, who=who)
     doc = compute(svc, f, "datazone", q.group, who)
     if q.datazone:
         doc["rows"] = [r for r in doc["rows"] if r["datazone_code"] in set(q.datazone)]
