@@ -6,6 +6,27 @@ from typing import Any
 
 from app import disclosure
 
+POINT_EXCLUDED = "datazone"  # location_precision of records placed on a data zone's point
+
+
+def point_records(inc: Any) -> Any:
+    """Records usable by point methods (DBSCAN, HDBSCAN, KDE, CLQ): those whose place is
+    a point, not a data zone's representative point (which would form false clusters)."""
+    if "location_precision" not in inc.columns:
+        return inc
+    return inc[inc["location_precision"] != POINT_EXCLUDED].reset_index(drop=True)
+
+
+def excluded_note(svc: Any, f: Any) -> dict[str, Any]:
+    """How many records of the window a point method left out, and why."""
+    from app.analysis import incidents
+
+    inc = incidents(svc, f)
+    n = int((inc["location_precision"] == POINT_EXCLUDED).sum()) if "location_precision" in inc.columns else 0
+    return {"location_precision_datazone": n,
+            "note": "records located only to a data zone are counted by area methods (stats, Gi* by data zone, "
+                    "deprivation) and left out of point methods"}
+
 
 def _hotspot_result(svc: Any, f: Any, method: str, eps_m: float | None, min_samples: int | None,
                     min_cluster_size: int | None, hull: str) -> Any:
@@ -13,7 +34,7 @@ def _hotspot_result(svc: Any, f: Any, method: str, eps_m: float | None, min_samp
     from geo.clusters import find_hotspots
 
     params = {"method": method, "eps_m": eps_m, "min_samples": min_samples, "min_cluster_size": min_cluster_size, "hull": hull}
-    inc = incidents(svc, f)
+    inc = point_records(incidents(svc, f))
     period = (f.window.start, f.window.end)
     return inc, cached(svc, "hotspots", f, params, lambda: find_hotspots(
         inc, svc.boundaries, method=method, eps_m=eps_m, min_samples=min_samples,  # type: ignore[arg-type]
@@ -34,7 +55,7 @@ def hotspot_collection(svc: Any, who: Any, f: Any, *, method: str = "dbscan", ep
         inc, res = _hotspot_result(svc, f, method, eps_m, min_samples, min_cluster_size, hull)
     except (TooFewIncidentsError, EmptyInputError) as exc:
         # not an error for a map or a meeting: nothing to show, and why
-        return {"type": "FeatureCollection", "features": [], "period": period, "warnings": [str(exc)],
+        return {"type": "FeatureCollection", "features": [], "period": period, "warnings": [str(exc)], "excluded": excluded_note(svc, f),
                 "parameters": {"method": method, "eps_m": eps_m, "min_samples": min_samples,
                                "min_cluster_size": min_cluster_size}}
     if overlap_only:
@@ -46,4 +67,5 @@ def hotspot_collection(svc: Any, who: Any, f: Any, *, method: str = "dbscan", ep
     for feat in fc["features"]:
         feat["properties"].setdefault("id", feat.get("id"))
     fc["period"] = period
+    fc["excluded"] = excluded_note(svc, f)
     return disclosure.hotspot_collection(fc, who)

@@ -10,7 +10,7 @@ from app import disclosure
 from app.deps import PrincipalDep, ServiceDep
 from app.errors import ApiError
 from app.geojson import feature_collection
-from app.hotspot_views import hotspot_collection
+from app.hotspot_views import excluded_note, hotspot_collection, point_records
 from app.params import FilterDep
 from geo.gistar import gistar_datazones, gistar_grid
 from geo.kde import kde_surface
@@ -70,14 +70,14 @@ def kde(
     """Quartic-kernel density surface (incidents per km²) for a heat layer."""
     disclosure.check_floors(who, bandwidth_m=bandwidth_m, cell_m=cell_m)
     f = q.resolve(svc, who=who)
-    inc = svc.frame(f, columns=["easting", "northing"])
+    inc = point_records(svc.frame(f, columns=["easting", "northing", "location_precision"]))
     if inc.empty:
         raise ApiError(422, "no incidents in this window and filter: nothing to smooth", param="from")
     x, y = inc["easting"].to_numpy(), inc["northing"].to_numpy()
     if disclosure.restricted(who) and bandwidth_m is None:
         bandwidth_m = max(disclosure.FLOORS["bandwidth_m"], kde_surface(x, y).bandwidth_m)
     res = kde_surface(x, y, bandwidth_m=bandwidth_m, cell_m=cell_m)
-    doc = res.to_dict(top_n=top_n)
+    doc = res.to_dict(top_n=top_n) | {"excluded": excluded_note(svc, f)}
     if disclosure.restricted(who):
         doc = disclosure.kde_doc(doc, who, _support(doc, x, y, res.bandwidth_m))
     return doc
