@@ -6,14 +6,12 @@ import io
 import json
 import math
 from fractions import Fraction
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import integrate, stats
 
-from geo.boundaries import load_boundaries
 from geo.deprivation import (
     DEFAULT_N_BOOT,
     concentration,
@@ -25,7 +23,6 @@ from geo.deprivation import (
 from geo.errors import ParameterError
 
 RTOL = 1e-5
-BOUNDARIES = Path("/work/shared/data/boundaries")
 
 # METHODS §9 worked example: five zones, most to least deprived. Ranks chosen so that
 # 5% (rank <= 348) holds zone 1 only, 10% and 15% (<= 697, <= 1046) zones 1-2 and
@@ -63,13 +60,6 @@ def example_dz() -> pd.DataFrame:
 @pytest.fixture
 def example_inc() -> pd.DataFrame:
     return _incidents(list("ABCDE"), EX_INC)
-
-
-@pytest.fixture(scope="module")
-def boundaries():
-    if not BOUNDARIES.is_dir():
-        pytest.skip("real boundary files not available")
-    return load_boundaries(BOUNDARIES)
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ import json
 import math
 import warnings
 from fractions import Fraction
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -15,7 +14,6 @@ import pytest
 import shapely
 from scipy import stats
 
-from geo.boundaries import load_boundaries
 from geo.errors import ParameterError
 from geo.evaluation import (
     MIN_TOTAL,
@@ -29,7 +27,6 @@ from geo.evaluation import (
 )
 
 RTOL = 1e-5
-BOUNDARIES = Path("/work/shared/data/boundaries")
 
 
 def _json_roundtrip(d: dict) -> dict:
@@ -824,10 +821,8 @@ class TestOperationOptions:
 
 
 class TestRealBoundaries:
-    def test_operation_on_real_datazones(self) -> None:
-        if not BOUNDARIES.is_dir():
-            pytest.skip("real boundary files not available")
-        b = load_boundaries(BOUNDARIES)
+    def test_operation_on_real_datazones(self, boundaries) -> None:
+        b = boundaries
         dz = b.datazones
         target = shapely.union_all(dz.nsmallest(4, "simd_rank").geometry.to_numpy())
         ring = buffer_ring(target, 400)

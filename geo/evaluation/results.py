@@ -1,0 +1,201 @@
+"""Result objects of :func:`geo.evaluation.evaluate_operation` and their JSON form."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from geo.evaluation._common import _finite
+from geo.evaluation.change import ChangeTestResult
+from geo.evaluation.did import DiDResult
+from geo.evaluation.displacement import WDDResult, WDQResult
+
+__all__ = ["ALL_SELECTED", "CategoryEvaluation", "EvaluationResult", "ZoneCounts"]
+
+ALL_SELECTED = "all_selected"
+
+
+@dataclass(frozen=True)
+class ZoneCounts:
+    """Incidents of one zone in each window (``last_year`` None when not asked)."""
+
+    before: int
+    after: int
+    last_year: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON dict."""
+        return {"before": self.before, "after": self.after, "last_year": self.last_year}
+
+
+@dataclass(frozen=True)
+class CategoryEvaluation:
+    """Evaluation of one category (or ``all_selected``) for an operation.
+
+    Attributes
+    ----------
+    category
+        The category, or ``"all_selected"`` for the sum over the selected ones.
+    target, buffer, control
+        :class:`ZoneCounts`; ``buffer`` is None without a buffer.
+    target_change, buffer_change, control_change
+        :func:`exact_change_test` after vs before in each zone (window lengths in
+        days as exposures).
+    did
+        :func:`did_rate_ratio` of target vs control.
+    did_buffer
+        The same for buffer vs control (None without a buffer).
+    wdq
+        :func:`wdq` (None without a buffer).
+    wdd
+        Control-scaled WDD of target + buffer (see the module docstring); local-only
+        without a buffer.
+    wdd_local
+        Control-scaled WDD of the target alone.
+    target_vs_last_year, control_vs_last_year
+        :func:`exact_change_test` of the operation period against the same period last
+        year (None when not asked).
+    enough_data
+        Whether the target counts pass the "too few to conclude" rule.
+    verdict
+        Plain-English summary.
+    """
+
+    category: str
+    target: ZoneCounts
+    buffer: ZoneCounts | None
+    control: ZoneCounts
+    target_change: ChangeTestResult
+    buffer_change: ChangeTestResult | None
+    control_change: ChangeTestResult
+    did: DiDResult
+    did_buffer: DiDResult | None
+    wdq: WDQResult | None
+    wdd: WDDResult | None
+    wdd_local: WDDResult | None
+    target_vs_last_year: ChangeTestResult | None
+    control_vs_last_year: ChangeTestResult | None
+    enough_data: bool
+    verdict: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON dict."""
+
+        def opt(x: Any) -> Any:
+            return None if x is None else x.to_dict()
+
+        return {
+            "category": self.category,
+            "counts": {
+                "target": self.target.to_dict(),
+                "buffer": opt(self.buffer),
+                "control": self.control.to_dict(),
+            },
+            "pct_change": _finite(self.target_change.pct_change),
+            "p_value": self.target_change.p_value,
+            "control_pct_change": _finite(self.control_change.pct_change),
+            "wdq": None if self.wdq is None else _finite(self.wdq.wdq),
+            "target_change": self.target_change.to_dict(),
+            "buffer_change": opt(self.buffer_change),
+            "control_change": self.control_change.to_dict(),
+            "did": self.did.to_dict(),
+            "did_buffer": opt(self.did_buffer),
+            "wdq_detail": opt(self.wdq),
+            "wdd": opt(self.wdd),
+            "wdd_local": opt(self.wdd_local),
+            "target_vs_last_year": opt(self.target_vs_last_year),
+            "control_vs_last_year": opt(self.control_vs_last_year),
+            "enough_data": self.enough_data,
+            "verdict": self.verdict,
+        }
+
+
+@dataclass(frozen=True)
+class EvaluationResult:
+    """Before/after evaluation of an operation (see :func:`evaluate_operation`).
+
+    Attributes
+    ----------
+    start, end
+        The operation ("after") window ``[start, end)``, Europe/London.
+    before_start, before_end
+        The before window (``before_end == start``).
+    last_year_start, last_year_end
+        The same period last year, or None.
+    t_before_days, t_after_days, t_last_year_days
+        Window lengths in days.
+    categories
+        The categories evaluated, in request order.
+    results
+        One :class:`CategoryEvaluation` per category.
+    all_selected
+        The evaluation of all selected categories together.
+    zone_areas_m2
+        Areas of target, buffer and control.
+    incidents_outside
+        Selected incidents in the windows that fell in no zone.
+    notes
+        Method notes and caveats.
+    """
+
+    start: pd.Timestamp
+    end: pd.Timestamp
+    before_start: pd.Timestamp
+    before_end: pd.Timestamp
+    last_year_start: pd.Timestamp | None
+    last_year_end: pd.Timestamp | None
+    t_before_days: float
+    t_after_days: float
+    t_last_year_days: float | None
+    categories: tuple[str, ...]
+    results: tuple[CategoryEvaluation, ...]
+    all_selected: CategoryEvaluation
+    zone_areas_m2: dict[str, float]
+    incidents_outside: int
+    notes: tuple[str, ...]
+
+    def category(self, name: str) -> CategoryEvaluation:
+        """The evaluation of category ``name`` (or ``"all_selected"``)."""
+        if name == ALL_SELECTED:
+            return self.all_selected
+        for r in self.results:
+            if r.category == name:
+                return r
+        msg = f"`name` {name!r} was not evaluated; evaluated: {list(self.categories)}"
+        raise KeyError(msg)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON dict (the ``POST /evaluations`` body); no NaN."""
+
+        def iso(t: pd.Timestamp | None) -> str | None:
+            return None if t is None else t.isoformat()
+
+        return {
+            "windows": {
+                "before": {
+                    "from": iso(self.before_start),
+                    "to": iso(self.before_end),
+                    "days": self.t_before_days,
+                },
+                "after": {
+                    "from": iso(self.start),
+                    "to": iso(self.end),
+                    "days": self.t_after_days,
+                },
+                "last_year": None
+                if self.last_year_start is None
+                else {
+                    "from": iso(self.last_year_start),
+                    "to": iso(self.last_year_end),
+                    "days": self.t_last_year_days,
+                },
+            },
+            "categories": list(self.categories),
+            "results": [r.to_dict() for r in self.results],
+            "all_selected": self.all_selected.to_dict(),
+            "zone_areas_m2": {k: float(v) for k, v in self.zone_areas_m2.items()},
+            "incidents_outside": self.incidents_outside,
+            "notes": list(self.notes),
+        }
