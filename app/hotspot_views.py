@@ -31,7 +31,7 @@ def excluded_note(svc: Any, f: Any) -> dict[str, Any]:
 def _hotspot_result(svc: Any, f: Any, method: str, eps_m: float | None, min_samples: int | None,
                     min_cluster_size: int | None, hull: str) -> Any:
     from app.analysis import cached, incidents
-    from geo.clusters import find_hotspots
+    from geo.hotspots import find_hotspots
 
     params = {"method": method, "eps_m": eps_m, "min_samples": min_samples, "min_cluster_size": min_cluster_size, "hull": hull}
     inc = point_records(incidents(svc, f))
@@ -46,7 +46,7 @@ def hotspot_collection(svc: Any, who: Any, f: Any, *, method: str = "dbscan", ep
                        overlap_only: bool = False, permutations: int = 199, seed: int = 0) -> dict[str, Any]:
     """The hotspot FeatureCollection for these filters (shared by the API and the maps)."""
     from app.analysis import cached, remember_hotspots
-    from geo.clusters import overlap_hotspots, to_geojson
+    from geo.hotspots import overlap_hotspots, to_geojson
     from geo.errors import EmptyInputError, TooFewIncidentsError
 
     disclosure.check_floors(who, eps_m=eps_m, min_samples=min_samples, min_cluster_size=min_cluster_size)

@@ -34,7 +34,7 @@ def one(n: int, hdbscan: bool) -> dict[str, object]:
     from sklearn.cluster import DBSCAN, HDBSCAN
 
     from bench.common import boundaries
-    from geo.clusters import find_hotspots, overlap_hotspots
+    from geo.hotspots import find_hotspots, overlap_hotspots
     from geo.gistar import gistar_datazones, gistar_grid
     from geo.planted import ClusterSpec, plant_incidents
 

@@ -1,9 +1,8 @@
-"""Tests of geo.clusters (and geo.planted) against METHODS.md §4, scikit-learn and planted truth."""
+"""Tests of geo.hotspots (and geo.planted) against METHODS.md §4, scikit-learn and planted truth."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -14,9 +13,9 @@ import shapely
 from sklearn.cluster import DBSCAN, HDBSCAN
 from sklearn.neighbors import NearestNeighbors
 
-from geo import clusters
-from geo.boundaries import Boundaries, load_boundaries
-from geo.clusters import (
+from geo import hotspots as clusters
+from geo.boundaries import Boundaries
+from geo.hotspots import (
     choose_eps,
     default_min_cluster_size,
     default_min_samples,
@@ -27,7 +26,7 @@ from geo.clusters import (
     overlap_hotspots,
     to_geojson,
 )
-from geo.colocation import global_clq, local_clq
+from geo.hotspots.colocation import global_clq, local_clq
 from geo.errors import (
     EmptyInputError,
     ParameterError,
@@ -36,7 +35,6 @@ from geo.errors import (
 )
 from geo.planted import DEFAULT_CLUSTERS, ClusterSpec, PlantedCluster, plant_incidents
 
-BOUNDARIES_DIR = Path("/work/shared/data/boundaries")
 SEEDS = [0, 1, 2, 3]
 STREET_EPS = 60.0
 RTOL = 1e-5
@@ -66,13 +64,6 @@ EX_XY = np.array(
 EX_KDIST = [1.41421, 1.41421, 1.41421, 1, 2, 1, 1, 1, 1, 1.80278, 1.5, 1.41421]
 EX_KDIST += [1.80278, 4.24264, 7.21110, 6.40312]
 EX_LABELS = [0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, -1, -1, -1]
-
-
-@pytest.fixture(scope="module")
-def boundaries() -> Boundaries:
-    if not BOUNDARIES_DIR.is_dir():
-        pytest.skip("boundary files not available")
-    return load_boundaries(BOUNDARIES_DIR)
 
 
 @pytest.fixture(scope="module")
@@ -591,7 +582,7 @@ class TestGuardrails:
     def test_hdbscan_size_limit(
         self, boundaries: Boundaries, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        monkeypatch.setattr(clusters, "HDBSCAN_MAX_INCIDENTS", 10)
+        monkeypatch.setattr(clusters.density, "HDBSCAN_MAX_INCIDENTS", 10)
         with pytest.raises(TooLargeError) as err:
             find_hotspots(frame_from_xy(EX_XY), boundaries, method="hdbscan")
         assert err.value.param == "method"

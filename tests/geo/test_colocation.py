@@ -1,4 +1,4 @@
-"""Tests of geo.colocation against METHODS.md §3 and an independent brute force."""
+"""Tests of geo.hotspots.colocation against METHODS.md §3 and an independent brute force."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from geo.colocation import (
+from geo.hotspots.colocation import (
     exact_global_clq,
     exact_local_clq,
     global_clq,

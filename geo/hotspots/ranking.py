@@ -1,0 +1,32 @@
+"""Hotspot id and rank score.
+
+``id`` is ``"H-"`` + the first 12 hex digits of the SHA-1 of the method parameters and
+the sorted ``agency:source_id`` keys of the members. The rank score is::
+
+    score = n × (1.5 if overlap else 1) × clip(sqrt((second_half + 1) / (first_half + 1)), 0.5, 2)
+
+Rank 1 is the highest score (ties: more incidents, then id).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+
+__all__ = ["OVERLAP_WEIGHT", "hotspot_id", "score"]
+
+OVERLAP_WEIGHT = 1.5
+
+
+def hotspot_id(params_key: str, keys: list[str]) -> str:
+    h = hashlib.sha1(usedforsecurity=False)
+    h.update(params_key.encode())
+    for k in sorted(keys):
+        h.update(b"\n")
+        h.update(k.encode())
+    return "H-" + h.hexdigest()[:12]
+
+
+def score(n: int, overlap: bool, first: int, second: int) -> float:
+    trend_w = min(2.0, max(0.5, math.sqrt((second + 1) / (first + 1))))
+    return round(n * (OVERLAP_WEIGHT if overlap else 1.0) * trend_w, 6)
