@@ -19,7 +19,7 @@ from shapely.geometry import shape
 from shapely.ops import transform
 
 from app import audit
-from app.db import evaluations, hotspots
+from app.db import evaluations, hotspots, incidents
 from app.errors import ApiError
 from app.params import filters_from
 from app.security import Principal
@@ -98,6 +98,15 @@ def default_control(svc: Service, target: shapely.Geometry, buffer: shapely.Geom
 
 
 
+def _data_from(svc: Service, earliest: pd.Timestamp) -> pd.Timestamp:
+    """The first instant the stored data cover within the fetched window."""
+    with svc.engine.connect() as conn:
+        first = conn.execute(sa.select(sa.func.min(incidents.c.occurred_at))).scalar()
+    if first is None:
+        return earliest
+    return max(pd.Timestamp(earliest), pd.Timestamp(first).tz_localize("UTC"))
+
+
 def run_evaluation(svc: Service, who: Principal, req: EvaluationRequest) -> dict[str, Any]:
     """Evaluate an operation, store the result and audit it (one transaction)."""
     start = parse_instant(req.start, param="start")
@@ -122,10 +131,11 @@ def run_evaluation(svc: Service, who: Principal, req: EvaluationRequest) -> dict
     else:
         control, group = default_control(svc, target, buffer)
     length = end - start
-    earliest = min(before or start - length, start - pd.DateOffset(years=1) - pd.Timedelta(days=1))
+    # a year before the before window: the seasonal check and the regression-to-the-mean baseline need it
+    earliest = pd.Timestamp(before or (start - length)) - pd.DateOffset(years=1)
     inc = svc.frame(f, window=Window(pd.Timestamp(earliest), end), columns=["category", "occurred_at", "easting", "northing", "agency"])
     res = evaluate_operation(inc, target=target, buffer=buffer, control=control, start=start, end=end,
-                             categories=f.categories, before_start=before)
+                             categories=f.categories, before_start=before, data_from=_data_from(svc, earliest))
     eid = str(uuid.uuid4())
     out = {"id": eid, "name": req.name, "control_area": group, "buffer_m": req.buffer_m, "agency": agency, **res.to_dict()}
     with svc.engine.begin() as conn:

@@ -11,7 +11,7 @@ from fastapi import Depends, Path, Query
 from app.errors import ApiError
 from app.security import Principal
 from app.service import Filters, Service
-from geo.ingest import KNOWN_CATEGORIES, to_snake
+from geo.ingest import AGENCIES, KNOWN_CATEGORIES, to_snake
 from geo.periods import TZ, Window, make_window
 
 GROUPS = ("east", "west", "all")
@@ -53,8 +53,8 @@ def filters_from(
 ) -> Filters:
     """Validate the common filters and build :class:`Filters`."""
     window = window_from(from_, to, default_days=default_days) if (require_window or from_ or to) else None
-    if agency is not None and agency not in ("police", "fire"):
-        raise ApiError(422, f"`agency` must be police or fire, got {agency!r}", param="agency")
+    if agency is not None and agency not in AGENCIES:
+        raise ApiError(422, f"`agency` must be one of {', '.join(AGENCIES)}, got {agency!r}", param="agency")
     cats: list[str] = []
     for raw in category or []:
         for part in raw.split(","):
@@ -122,7 +122,7 @@ class FilterQuery:
 def filter_query(
     from_: Annotated[str | None, Query(alias="from", description="Start of the window (ISO date or datetime, Europe/London), inclusive. Default: `to` minus the route's default length (365 days unless stated).")] = None,
     to: Annotated[str | None, Query(description="End of the window (ISO date or datetime, Europe/London), exclusive. Default: start of tomorrow.")] = None,
-    agency: Annotated[str | None, Query(description="Only this agency's incidents: `police` or `fire`.")] = None,
+    agency: Annotated[str | None, Query(description="Only this agency's incidents: `police`, `fire` or `road` (collisions).")] = None,
     category: Annotated[list[str] | None, Query(description="Only these categories (snake_case; repeat the parameter or separate with commas).")] = None,
     group: Annotated[str | None, Query(description="Tasking group: `east`, `west` or `all` (its wards).")] = None,
     ward: Annotated[list[str] | None, Query(description="Only these wards (codes; repeatable).")] = None,
@@ -138,7 +138,7 @@ FilterDep = Annotated[FilterQuery, Depends(filter_query)]
 def place_filter_query(
     from_: Annotated[str | None, Query(alias="from", description="Start of the window (ISO date or datetime, Europe/London), inclusive.")] = None,
     to: Annotated[str | None, Query(description="End of the window (ISO date or datetime, Europe/London), exclusive.")] = None,
-    agency: Annotated[str | None, Query(description="Only this agency's incidents: `police` or `fire`.")] = None,
+    agency: Annotated[str | None, Query(description="Only this agency's incidents: `police`, `fire` or `road` (collisions).")] = None,
     category: Annotated[list[str] | None, Query(description="Only these categories (snake_case; repeatable).")] = None,
 ) -> FilterQuery:
     """The common filters for routes whose path already names the place (e.g. a group's map)."""

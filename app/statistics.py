@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
 
 import pandas as pd
 
+from app import csvsafe
 from app.security import Principal
 from app.service import Filters, Service
 from geo.periods import Window
@@ -84,15 +84,17 @@ CSV_NUM = ["population", "count", "rate_per_1000", "previous_count", "change_pct
 def to_csv(doc: dict[str, Any], unit: str) -> str:
     """Flat CSV: one row per unit, then the group totals (wards only)."""
     cats = sorted({k for r in doc["rows"] for k in r["by_category"]})
-    header = [*CSV_FIRST[unit], *CSV_NUM, "police_count", "fire_count", *[f"count_{c}" for c in cats], "period_from", "period_to"]
+    agencies = list(doc["rows"][0]["by_agency"]) if doc["rows"] else ["police", "fire"]
+    header = [*CSV_FIRST[unit], *CSV_NUM, *[f"{a}_count" for a in agencies], "ksi_count",
+              *[f"count_{c}" for c in cats], "period_from", "period_to"]
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
+    w = csvsafe.writer(buf)  # formula-like cells escaped (CSV injection)
     w.writerow(header)
     p = doc["period"]
 
     def emit(r: dict[str, Any], first: list[Any]) -> None:
-        vals = [*first, *[("" if r[k] is None else r[k]) for k in CSV_NUM], r["by_agency"]["police"], r["by_agency"]["fire"],
-                *[r["by_category"].get(c, 0) for c in cats], p["from"], p["to"]]
+        vals = [*first, *[("" if r[k] is None else r[k]) for k in CSV_NUM], *[r["by_agency"][a] for a in agencies],
+                r.get("ksi_count", 0), *[r["by_category"].get(c, 0) for c in cats], p["from"], p["to"]]
         w.writerow(vals)
 
     for r in doc["rows"]:

@@ -29,6 +29,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from geo.ingest.schema import AGENCIES
+from geo.ingest.stats19 import KSI_CATEGORIES
+
 PRIMARY = "<5"
 SECONDARY = "c"
 COUNT_KEYS = ("count", "previous_count", "last_year_count")
@@ -121,12 +124,13 @@ def area_rows(
             "last_year_change_pct": _pct(c, ly),
             "by_agency": {
                 a: int(agencies[a].iloc[i]) if a in agencies.columns else 0
-                for a in ("police", "fire")
+                for a in AGENCIES
             },
             "by_category": {
                 k: int(bycat[k].iloc[i]) if k in bycat.columns else 0 for k in cats
             },
         }
+        row["ksi_count"] = sum(row["by_category"].get(k, 0) for k in KSI_CATEGORIES)
         rows.append(row)
     return rows
 
@@ -157,11 +161,12 @@ def summary_rows(
                 "last_year_count": ly,
                 "last_year_change_pct": _pct(c, ly),
                 "by_agency": {
-                    a: sum(r["by_agency"][a] for r in sel) for a in ("police", "fire")
+                    a: sum(r["by_agency"][a] for r in sel) for a in AGENCIES
                 },
                 "by_category": {
                     k: sum(r["by_category"].get(k, 0) for r in sel) for k in cats
                 },
+                "ksi_count": sum(r["ksi_count"] for r in sel),
             }
         )
     return out
@@ -186,6 +191,39 @@ def _protect(cells: list[tuple[dict[str, Any], str]]) -> bool:
     return True
 
 
+def _protect_with_total(total: tuple[dict[str, Any], str], parts: list[tuple[dict[str, Any], str]]) -> bool:
+    """Secondary suppression of ``parts`` that add up to ``total`` (shown elsewhere):
+    never exactly one part hidden while the total is shown, and never the total hidden
+    while every part is shown. Returns True when it withheld something."""
+    parts = [c for c in parts if c[1] in c[0]]
+    if not parts:
+        return False
+    hidden = [c for c in parts if c[0][c[1]] in (PRIMARY, SECONDARY)]
+    total_hidden = total[0][total[1]] in (PRIMARY, SECONDARY)
+    if not total_hidden and len(hidden) != 1:
+        return False
+    if total_hidden and hidden:
+        return False
+    visible = [c for c in parts if isinstance(c[0][c[1]], int) and c[0][c[1]] > 0]
+    if not visible:
+        return False
+    d, k = min(visible, key=lambda c: c[0][c[1]])
+    d[k] = SECONDARY
+    return True
+
+
+def _protect_ksi(r: dict[str, Any]) -> bool:
+    """KSI = fatal + serious, and KSI + slight = road: both sums protected."""
+    if "ksi_count" not in r:
+        return False
+    cat = r["by_category"]
+    changed = _protect_with_total((r, "ksi_count"), [(cat, k) for k in KSI_CATEGORIES])
+    road = (r["by_agency"], "road") if "road" in r["by_agency"] else None
+    if road is not None:
+        changed |= _protect_with_total(road, [(r, "ksi_count"), (cat, "collision_slight")])
+    return changed
+
+
 def suppress(
     rows: list[dict[str, Any]],
     summary: list[dict[str, Any]],
@@ -193,8 +231,8 @@ def suppress(
 ) -> None:
     """Apply primary and secondary suppression in place (see the module docstring)."""
     for r in [*rows, *summary]:
-        for k in COUNT_KEYS:
-            if _is_small(r[k]):
+        for k in (*COUNT_KEYS, "ksi_count"):
+            if _is_small(r.get(k)):
                 r[k] = PRIMARY
         for part in ("by_agency", "by_category"):
             for k, v in r[part].items():
@@ -206,6 +244,7 @@ def suppress(
         for r in [*rows, *summary]:
             changed |= _protect([(r["by_agency"], a) for a in r["by_agency"]])
             changed |= _protect([(r["by_category"], k) for k in r["by_category"]])
+            changed |= _protect_ksi(r)
             # if the row's own count is withheld, its breakdown must not reveal it
             if r["count"] in (PRIMARY, SECONDARY):
                 for part in ("by_agency", "by_category"):

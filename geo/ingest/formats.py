@@ -13,8 +13,9 @@ from geo.errors import ParameterError
 from geo.ingest.native import parse_native_file
 from geo.ingest.police_uk import parse_police_uk
 from geo.ingest.sfrs import parse_sfrs
+from geo.ingest.stats19 import parse_stats19
 
-FORMATS = ("native", "police-uk", "sfrs")
+FORMATS = ("native", "police-uk", "sfrs", "stats19")
 
 
 def parse(
@@ -25,7 +26,7 @@ def parse(
     filename: str = "",
     datazone_points: dict[str, tuple[float, float]] | None = None,
 ) -> pd.DataFrame:
-    """Dispatch to the parser for ``fmt`` (native, police-uk or sfrs).
+    """Dispatch to the parser for ``fmt`` (native, police-uk, sfrs or stats19).
 
     Raises
     ------
@@ -38,5 +39,7 @@ def parse(
         return parse_police_uk(data)
     if fmt == "sfrs":
         return parse_sfrs(data, datazone_points=datazone_points)
+    if fmt == "stats19":
+        return parse_stats19(data)
     msg = f"unknown format {fmt!r}: expected one of {', '.join(FORMATS)}"
     raise ParameterError(msg, param="format")

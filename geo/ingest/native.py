@@ -67,7 +67,7 @@ def _json_records(data: bytes, filename: str) -> Any:
     """The records of a JSON list, ``{"incidents": [...]}`` or a GeoJSON FeatureCollection."""
     try:
         doc = json.loads(data)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: nesting too deep
         msg = f"file {filename or ''} is not valid JSON: {exc}"
         raise ParameterError(msg, param="file") from exc
     if isinstance(doc, dict) and doc.get("type") == "FeatureCollection":

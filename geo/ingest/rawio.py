@@ -11,6 +11,8 @@ import pandas as pd
 from geo.errors import ParameterError
 from geo.ingest.schema import RAW_COLUMNS
 
+MAX_COLUMNS = 1_000
+
 
 def frame_from_records(records: list[dict[str, Any]]) -> pd.DataFrame:
     """Raw frame (columns :data:`RAW_COLUMNS`, ``row`` numbered from 1) from dicts."""
@@ -33,6 +35,9 @@ def read_csv_text(data: bytes) -> pd.DataFrame:
     """
     try:
         text = data.decode("utf-8-sig")
+        if text.split("\n", 1)[0].count(",") >= MAX_COLUMNS:  # pandas is quadratic in repeated names
+            msg = f"the CSV header has more than {MAX_COLUMNS} columns"
+            raise ParameterError(msg, param="file")
         return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""])
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         msg = f"file is not a readable UTF-8 CSV ({type(exc).__name__}: {str(exc)[:120]})"

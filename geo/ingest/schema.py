@@ -6,7 +6,7 @@ import re
 
 import pandas as pd
 
-AGENCIES = ("police", "fire")
+AGENCIES = ("police", "fire", "road")  # road: collisions (STATS19)
 MAX_ID_LEN = 64
 MAX_CATEGORY_LEN = 64
 MAX_TEXT_LEN = 200
@@ -53,6 +53,10 @@ KNOWN_CATEGORIES = (
     "false_alarm",
     "special_service",
     "fire_other",
+    "burglary",
+    "collision_fatal",
+    "collision_serious",
+    "collision_slight",
 )
 
 _SNAKE = re.compile(r"[^a-z0-9]+")

@@ -111,7 +111,7 @@ def _check_fields(
     rj.reject(
         ~agency.isin(AGENCIES),
         "agency",
-        lambda m: [f"unknown agency {a!r} (expected police or fire)" for a in agency[m]],
+        lambda m: [f"unknown agency {a!r} (expected {', '.join(AGENCIES[:-1])} or {AGENCIES[-1]})" for a in agency[m]],
     )
     raw_cat = text(df["category"])
     category = raw_cat.map(to_snake)

@@ -63,7 +63,7 @@ def only_error(index, record):
         (
             {"agency": "council"},
             "agency",
-            "unknown agency 'council' (expected police or fire)",
+            "unknown agency 'council' (expected police, fire or road)",  # road since issue 15
         ),
         (
             {"source_id": "x" * 65},
