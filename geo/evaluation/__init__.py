@@ -9,6 +9,11 @@ Modules, one question each:
 
 * :mod:`~geo.evaluation.change` — did a count change? (§6, the "too few" rule)
 * :mod:`~geo.evaluation.did` — did the target change more than the control? (§10)
+* :mod:`~geo.evaluation.background` — the same, exactly, and against last year and
+  against the target's usual level (regression to the mean)
+* :mod:`~geo.evaluation.power` — could counts this size show a change this size?
+* :mod:`~geo.evaluation.conclusion` — ``reduction`` / ``increase`` / ``no_evidence``,
+  corrected for several categories (Holm)
 * :mod:`~geo.evaluation.displacement` — did the problem move next door? (§7, §8)
 * :mod:`~geo.evaluation.zones` and :mod:`~geo.evaluation.windows` — where and when
 * :mod:`~geo.evaluation.operation` — the whole evaluation of one operation
@@ -48,11 +53,22 @@ The control's counts are scaled to the target and buffer before the subtraction
 (see :mod:`geo.evaluation.operation`); this scaled WDD equals minus the WDQ's total
 net effect.
 
+Conclusion
+----------
+Every category and all selected categories together carry a machine-readable
+``conclusion`` (``reduction``, ``increase`` or ``no_evidence``), judged against the
+background: the target's change against the control's over the same weeks (exact
+conditional test of the ratio of rate ratios, one-sided 5%), with a
+regression-to-the-mean guard when the target was unusually high at selection, and
+Holm's correction over the categories tested (:mod:`geo.evaluation.conclusion`). The
+target's own before/after test (§6) is supporting detail only.
+
 Caveats
 -------
 Every test treats incidents as independent Poisson counts. Repeat incidents
-(overdispersion) and seasonality make p-values too small and CIs too narrow; the
-same-period-last-year comparison helps judge seasonality.
+(overdispersion) make p-values too small and CIs too narrow. The control comparison
+allows for season and trend only as far as the control shares them with the target;
+the seasonal check against last year shows when it does not.
 
 References
 ----------
@@ -74,6 +90,12 @@ estimates. *BMJ* 326, 219.
 """
 
 from geo.evaluation._common import Z975
+from geo.evaluation.background import (
+    RatioComparison,
+    RegressionToMean,
+    compare_rate_ratios,
+    regression_to_mean,
+)
 from geo.evaluation.change import (
     MIN_EXPECTED,
     MIN_TOTAL,
@@ -81,9 +103,19 @@ from geo.evaluation.change import (
     enough_counts,
     exact_change_test,
 )
+from geo.evaluation.conclusion import (
+    INCREASE,
+    NO_EVIDENCE,
+    REDUCTION,
+    DirectionalTest,
+    MultipleTesting,
+    directional_test,
+    holm,
+)
 from geo.evaluation.did import DiDResult, did_rate_ratio
 from geo.evaluation.displacement import WDDResult, WDQResult, wdd, wdq
-from geo.evaluation.operation import evaluate_operation
+from geo.evaluation.operation import evaluate_operation, evaluate_table
+from geo.evaluation.power import PowerResult, comparison_power, power_of_ratio
 from geo.evaluation.results import (
     ALL_SELECTED,
     CategoryEvaluation,
@@ -100,26 +132,41 @@ from geo.evaluation.zones import assign_zones, buffer_ring
 
 __all__ = [
     "ALL_SELECTED",
+    "INCREASE",
     "LOCAL_TZ",
     "MIN_EXPECTED",
     "MIN_TOTAL",
+    "NO_EVIDENCE",
+    "REDUCTION",
     "Z975",
     "CategoryEvaluation",
     "ChangeTestResult",
     "DiDResult",
+    "DirectionalTest",
     "EvaluationResult",
     "EvaluationWindows",
+    "MultipleTesting",
+    "PowerResult",
+    "RatioComparison",
+    "RegressionToMean",
     "Timeish",
     "WDDResult",
     "WDQResult",
     "ZoneCounts",
     "assign_zones",
     "buffer_ring",
+    "compare_rate_ratios",
+    "comparison_power",
     "did_rate_ratio",
+    "directional_test",
     "enough_counts",
     "evaluate_operation",
+    "evaluate_table",
     "evaluation_windows",
     "exact_change_test",
+    "holm",
+    "power_of_ratio",
+    "regression_to_mean",
     "wdd",
     "wdq",
 ]

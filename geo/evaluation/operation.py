@@ -21,6 +21,8 @@ T0 + D0. This scaled WDD equals minus the WDQ's total net effect.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -28,9 +30,17 @@ import pandas as pd
 import shapely
 
 from geo.errors import ParameterError
+from geo.evaluation.background import compare_rate_ratios, regression_to_mean
 from geo.evaluation.change import ChangeTestResult, enough_counts, exact_change_test
+from geo.evaluation.conclusion import (
+    DirectionalTest,
+    MultipleTesting,
+    adjust,
+    directional_test,
+)
 from geo.evaluation.did import did_rate_ratio
 from geo.evaluation.displacement import WDDResult, _wdd_terms, wdq
+from geo.evaluation.power import comparison_power
 from geo.evaluation.results import (
     ALL_SELECTED,
     CategoryEvaluation,
@@ -41,7 +51,7 @@ from geo.evaluation.verdict import NOTES, verdict
 from geo.evaluation.windows import EvaluationWindows, Timeish, evaluation_windows
 from geo.evaluation.zones import _check_polygonal, assign_zones
 
-__all__ = ["evaluate_operation"]
+__all__ = ["evaluate_operation", "evaluate_table"]
 
 _NEED = ("category", "occurred_at", "easting", "northing")
 
@@ -64,19 +74,44 @@ def _scaled_wdd(
     return wdd_all, wdd_loc
 
 
+def _background_checks(
+    cnt: list[list[int]], win: EvaluationWindows, *, enough: bool
+) -> dict[str, Any]:
+    """Target vs control, the seasonal and regression-to-the-mean checks, power."""
+    (t0, t1, _, tlb, tlr), _, (c0, c1, _, _, clr) = cnt
+    tl = cnt[0][2]
+    background = compare_rate_ratios(t0, t1, c0, c1)
+    seasonal = None
+    if win.last_year_before_start is not None:  # this year against last year
+        seasonal = compare_rate_ratios(t0, t1, tlb, tl)
+    rtm = None
+    t_long = win.t_long_run
+    if t_long is not None:
+        rtm = regression_to_mean(
+            (tlr, t0, t1), (clr, c0, c1), t_before=win.t_before, t_long_run=t_long
+        )
+    power = comparison_power(t0, c0, c1, ratio=background.rate_ratio)
+    return {
+        "background": background,
+        "seasonal": seasonal,
+        "regression_to_mean": rtm,
+        "power": power,
+        "test": directional_test(background, rtm, enough=enough),
+    }
+
+
 def _evaluate_counts(
-    label: str,
     category: str,
     counts: npt.NDArray[np.int64],
     *,
     has_buffer: bool,
-    t_before: float,
-    t_after: float,
-    t_last: float | None,
+    win: EvaluationWindows,
 ) -> CategoryEvaluation:
-    """``counts[zone, window]``: zones target/buffer/control, windows before/after/last."""
+    """``counts[zone, window]``: zones target/buffer/control, windows before/after/
+    last year/last year's before/long run. The verdict is added by :func:`_finish`."""
     cnt = [[int(v) for v in row] for row in counts]
-    (t0, t1, tl), (d0, d1, dl), (c0, c1, cl) = cnt
+    (t0, t1, tl, _, _), (d0, d1, dl, _, _), (c0, c1, cl, _, _) = cnt
+    t_before, t_after, t_last = win.t_before, win.t_after, win.t_last_year
     has_last = t_last is not None
 
     def zc(b: int, a: int, last: int) -> ZoneCounts:
@@ -86,22 +121,12 @@ def _evaluate_counts(
         return exact_change_test(b, a, t_before=t_before, t_after=t_after)
 
     target_change = chg(t0, t1)
-    control_change = chg(c0, c1)
-    did = did_rate_ratio(t0, t1, c0, c1)
-    q = wdq(t0, t1, d0, d1, c0, c1) if has_buffer else None
-    wdd_all, wdd_loc = _scaled_wdd((t0, t1), (d0, d1), (c0, c1), has_buffer=has_buffer)
     tl_test = cl_test = None
     if t_last is not None:
         tl_test = exact_change_test(tl, t1, t_before=t_last, t_after=t_after)
         cl_test = exact_change_test(cl, c1, t_before=t_last, t_after=t_after)
+    wdd_all, wdd_loc = _scaled_wdd((t0, t1), (d0, d1), (c0, c1), has_buffer=has_buffer)
     enough = enough_counts(target_change)
-    parts = {
-        "target_change": target_change,
-        "control_change": control_change,
-        "did": did,
-        "wdq": q,
-        "enough_data": enough,
-    }
     return CategoryEvaluation(
         category=category,
         target=zc(t0, t1, tl),
@@ -109,17 +134,26 @@ def _evaluate_counts(
         control=zc(c0, c1, cl),
         target_change=target_change,
         buffer_change=chg(d0, d1) if has_buffer else None,
-        control_change=control_change,
-        did=did,
+        control_change=chg(c0, c1),
+        did=did_rate_ratio(t0, t1, c0, c1),
         did_buffer=did_rate_ratio(d0, d1, c0, c1) if has_buffer else None,
-        wdq=q,
+        wdq=wdq(t0, t1, d0, d1, c0, c1) if has_buffer else None,
         wdd=wdd_all,
         wdd_local=wdd_loc,
         target_vs_last_year=tl_test,
         control_vs_last_year=cl_test,
         enough_data=enough,
-        verdict=verdict(label, parts),
+        verdict="",
+        **_background_checks(cnt, win, enough=enough),
     )
+
+
+def _finish(
+    ev: CategoryEvaluation, test: DirectionalTest, label: str, n_tests: int
+) -> CategoryEvaluation:
+    """The evaluation with its adjusted test, conclusion and verdict."""
+    ev = replace(ev, test=test, conclusion=test.conclusion)
+    return replace(ev, verdict=verdict(label, ev, n_tests=n_tests))
 
 
 def _categories(
@@ -144,33 +178,53 @@ def _categories(
     return cats
 
 
-def _evaluate_table(
+def evaluate_table(
     table: npt.NDArray[np.int64],
     cats: list[str],
     win: EvaluationWindows,
     *,
     has_buffer: bool,
-) -> tuple[tuple[CategoryEvaluation, ...], CategoryEvaluation]:
-    """Each category of ``table[category, zone, window]``, and all of them together."""
+) -> tuple[tuple[CategoryEvaluation, ...], CategoryEvaluation, MultipleTesting]:
+    """Evaluate a table of counts: each category and all of them together.
 
-    def run(
-        label: str, category: str, counts: npt.NDArray[np.int64]
-    ) -> CategoryEvaluation:
-        return _evaluate_counts(
-            label,
-            category,
-            counts,
-            has_buffer=has_buffer,
-            t_before=win.t_before,
-            t_after=win.t_after,
-            t_last=win.t_last_year,
-        )
+    Parameters
+    ----------
+    table
+        Counts ``[category, zone, window]``: zones target, buffer, control; windows
+        before, after, last year, last year's before window, long run (a window
+        that is not available holds zeros and is ignored through ``win``).
+    cats
+        The category names, in the order of the table's first axis.
+    win
+        The windows (:func:`~geo.evaluation.windows.evaluation_windows`); their
+        lengths are the exposures, and a None window switches its check off.
+    has_buffer
+        Whether the buffer row is a real displacement zone.
 
-    results = tuple(
-        run(c.replace("_", " ").capitalize(), c, table[i]) for i, c in enumerate(cats)
-    )
-    overall = run("All selected categories", ALL_SELECTED, table.sum(axis=0))
-    return results, overall
+    Returns
+    -------
+    tuple
+        The per-category :class:`CategoryEvaluation` objects, the one for all
+        selected categories, and the :class:`MultipleTesting` used (Holm).
+    """
+    total = table.sum(axis=0)
+    keys = {c: tuple(int(v) for v in table[i].ravel()) for i, c in enumerate(cats)}
+    keys[ALL_SELECTED] = tuple(int(v) for v in total.ravel())
+    rows = {**{c: table[i] for i, c in enumerate(cats)}, ALL_SELECTED: total}
+    seen: dict[tuple[int, ...], CategoryEvaluation] = {}
+    evs: dict[str, CategoryEvaluation] = {}
+    for label, row in rows.items():  # identical tables (one category) computed once
+        if keys[label] in seen:
+            evs[label] = replace(seen[keys[label]], category=label)
+        else:
+            evs[label] = _evaluate_counts(label, row, has_buffer=has_buffer, win=win)
+            seen[keys[label]] = evs[label]
+    tests, mt = adjust({k: e.test for k, e in evs.items() if e.test}, keys)
+    labels = {c: c.replace("_", " ").capitalize() for c in cats}
+    labels[ALL_SELECTED] = "All selected categories"
+    done = {k: _finish(e, tests[k], labels[k], len(mt.tests)) for k, e in evs.items()}
+    overall = done.pop(ALL_SELECTED)
+    return tuple(done[c] for c in cats), overall, mt
 
 
 def _tabulate(
@@ -184,7 +238,7 @@ def _tabulate(
     cat_code = pd.Index(cats).get_indexer(
         pd.Index(incidents["category"].astype(object))
     )
-    relevant = (cat_code >= 0) & (masks[0] | masks[1] | masks[2])
+    relevant = (cat_code >= 0) & np.logical_or.reduce(masks)
     idx = np.flatnonzero(relevant)
     target, buffer, control = zones
     zone = assign_zones(
@@ -196,12 +250,13 @@ def _tabulate(
     )
     in_zone = zone >= 0
     n_cat = len(cats)
-    table = np.zeros((n_cat, 3, 3), dtype=np.int64)  # category, zone, window
+    table = np.zeros((n_cat, 3, len(masks)), dtype=np.int64)  # category, zone, window
     for w, mask in enumerate(masks):
         sel = in_zone & mask[idx]
         flat = cat_code[idx][sel] * 3 + zone[sel].astype(np.int64)
         table[:, :, w] = np.bincount(flat, minlength=n_cat * 3).reshape(n_cat, 3)
-    return table, int((~in_zone).sum())
+    main = masks[0][idx] | masks[1][idx] | masks[2][idx]  # before, after, last year
+    return table, int((~in_zone & main).sum())
 
 
 def _check_zones(
@@ -256,6 +311,7 @@ def evaluate_operation(
     categories: Sequence[str] | None,
     before_start: Timeish | None = None,
     last_year: bool = True,
+    data_from: Timeish | None = None,
 ) -> EvaluationResult:
     """Evaluate an operation: before/after change in target, buffer and control.
 
@@ -302,13 +358,22 @@ def evaluate_operation(
     the control-scaled WDD.
     """
     ring = _check_zones(target, buffer, control)
-    win = evaluation_windows(start, end, before_start=before_start, last_year=last_year)
+    evaluation_windows(start, end, before_start=before_start)  # dates checked first
     cats = _categories(incidents, categories)
+    if data_from is None and len(incidents):
+        data_from = pd.to_datetime(incidents["occurred_at"], utc=True).min()
+    win = evaluation_windows(
+        start, end, before_start=before_start, last_year=last_year, data_from=data_from
+    )
     table, outside = _tabulate(incidents, cats, win, (target, ring, control))
-    results, overall = _evaluate_table(table, cats, win, has_buffer=ring is not None)
+    results, overall, mt = evaluate_table(table, cats, win, has_buffer=ring is not None)
     areas = {
         "target": float(target.area),
         "buffer": float(ring.area) if ring is not None else 0.0,
         "control": float(control.area),
     }
-    return _result(win, tuple(cats), results, overall, areas, outside)
+    return replace(
+        _result(win, tuple(cats), results, overall, areas, outside),
+        multiple_testing=mt,
+        windows=win,
+    )

@@ -8,9 +8,13 @@ from typing import Any
 import pandas as pd
 
 from geo.evaluation._common import _finite
+from geo.evaluation.background import RatioComparison, RegressionToMean
 from geo.evaluation.change import ChangeTestResult
+from geo.evaluation.conclusion import NO_EVIDENCE, DirectionalTest, MultipleTesting
 from geo.evaluation.did import DiDResult
 from geo.evaluation.displacement import WDDResult, WDQResult
+from geo.evaluation.power import PowerResult
+from geo.evaluation.windows import EvaluationWindows
 
 __all__ = ["ALL_SELECTED", "CategoryEvaluation", "EvaluationResult", "ZoneCounts"]
 
@@ -60,7 +64,23 @@ class CategoryEvaluation:
     enough_data
         Whether the target counts pass the "too few to conclude" rule.
     verdict
-        Plain-English summary.
+        Plain-English summary, leading with the comparison against the background.
+    background
+        :func:`~geo.evaluation.background.compare_rate_ratios` of the target against
+        the control over the same windows: the headline comparison.
+    seasonal
+        The same comparison of this year's before → after change in the target
+        against the same months last year (None where the data do not allow it).
+    regression_to_mean
+        :func:`~geo.evaluation.background.regression_to_mean` (None without a
+        long-run window).
+    power
+        :func:`~geo.evaluation.power.comparison_power` for the observed ratio.
+    test
+        The one-sided test behind the conclusion, Holm-adjusted.
+    conclusion
+        ``"reduction"``, ``"increase"`` or ``"no_evidence"``
+        (:mod:`geo.evaluation.conclusion`).
     """
 
     category: str
@@ -79,6 +99,12 @@ class CategoryEvaluation:
     control_vs_last_year: ChangeTestResult | None
     enough_data: bool
     verdict: str
+    background: RatioComparison | None = None
+    seasonal: RatioComparison | None = None
+    regression_to_mean: RegressionToMean | None = None
+    power: PowerResult | None = None
+    test: DirectionalTest | None = None
+    conclusion: str = NO_EVIDENCE
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON dict."""
@@ -109,6 +135,12 @@ class CategoryEvaluation:
             "control_vs_last_year": opt(self.control_vs_last_year),
             "enough_data": self.enough_data,
             "verdict": self.verdict,
+            "conclusion": self.conclusion,
+            "conclusion_test": opt(self.test),
+            "background": opt(self.background),
+            "seasonal_check": opt(self.seasonal),
+            "regression_to_mean": opt(self.regression_to_mean),
+            "power": opt(self.power),
         }
 
 
@@ -138,6 +170,10 @@ class EvaluationResult:
         Selected incidents in the windows that fell in no zone.
     notes
         Method notes and caveats.
+    multiple_testing
+        How the conclusions were corrected for several categories.
+    windows
+        All windows, including the last-year-before and long-run ones.
     """
 
     start: pd.Timestamp
@@ -155,6 +191,8 @@ class EvaluationResult:
     zone_areas_m2: dict[str, float]
     incidents_outside: int
     notes: tuple[str, ...]
+    multiple_testing: MultipleTesting | None = None
+    windows: EvaluationWindows | None = None
 
     def category(self, name: str) -> CategoryEvaluation:
         """The evaluation of category ``name`` (or ``"all_selected"``)."""
@@ -198,4 +236,26 @@ class EvaluationResult:
             "zone_areas_m2": {k: float(v) for k, v in self.zone_areas_m2.items()},
             "incidents_outside": self.incidents_outside,
             "notes": list(self.notes),
+            "multiple_testing": None
+            if self.multiple_testing is None
+            else self.multiple_testing.to_dict(),
+            "background_windows": _background_windows(self.windows),
         }
+
+
+def _background_windows(w: EvaluationWindows | None) -> dict[str, Any] | None:
+    """The windows of the seasonal and regression-to-the-mean checks (JSON)."""
+    if w is None:
+        return None
+
+    def window(a: pd.Timestamp | None, b: pd.Timestamp | None) -> Any:
+        if a is None or b is None:
+            return None
+        return {"from": a.isoformat(), "to": b.isoformat()}
+
+    return {
+        "data_from": None if w.data_from is None else w.data_from.isoformat(),
+        "last_year_before": window(w.last_year_before_start, w.last_year_start),
+        "long_run": window(w.long_run_start, w.before_start),
+        "long_run_days": w.t_long_run,
+    }

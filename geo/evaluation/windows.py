@@ -7,13 +7,22 @@ window starting at midnight is matched by one starting at midnight; *last year* 
 operation period shifted back one calendar year (local time). Window lengths are
 measured in elapsed days and used as exposures in the exact test, so unequal windows
 (including the hour a clock change adds or removes) are handled correctly.
+
+Two more windows serve the background checks, each only "where the data allow", that
+is when the incident data cover it (``data_from``, the first instant covered):
+
+* *last year before*: the before window one calendar year earlier, so that this
+  year's before → after change can be set against last year's (the seasonal check);
+* *long run*: the 12 months before the before window (clipped to ``data_from``; kept
+  only if at least twice as long as the before window), the target's usual level for
+  the regression-to-the-mean check.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -50,6 +59,13 @@ class EvaluationWindows:
         ``[start, end)``.
     last_year_start, last_year_end
         The operation period one calendar year earlier, or None.
+    last_year_before_start
+        Start of the before window one year earlier (it ends at
+        ``last_year_start``); None when not asked or not covered by the data.
+    long_run_start
+        Start of the long-run window (it ends at ``before_start``), or None.
+    data_from
+        The first instant the incident data cover, if known.
     t_before, t_after, t_last_year
         Their lengths in elapsed days (``t_last_year`` None without last year).
     """
@@ -59,6 +75,16 @@ class EvaluationWindows:
     end: pd.Timestamp
     last_year_start: pd.Timestamp | None
     last_year_end: pd.Timestamp | None
+    last_year_before_start: pd.Timestamp | None = None
+    long_run_start: pd.Timestamp | None = None
+    data_from: pd.Timestamp | None = None
+
+    @property
+    def t_long_run(self) -> float | None:
+        """Length of the long-run window in days, or None when not available."""
+        if self.long_run_start is None:
+            return None
+        return _days(self.long_run_start, self.before_start)
 
     @property
     def t_before(self) -> float:
@@ -78,18 +104,25 @@ class EvaluationWindows:
         return _days(self.last_year_start, self.last_year_end)
 
     def masks(self, occurred_at: pd.Series) -> list[npt.NDArray[np.bool_]]:
-        """Boolean masks of ``occurred_at`` in before, after and last year."""
+        """Masks of ``occurred_at`` in before, after, last year, last year's before
+        window and the long run (all False for a window that is not available)."""
         when = pd.to_datetime(occurred_at, utc=True)
-        out = [
-            ((when >= self.before_start) & (when < self.start)).to_numpy(),
-            ((when >= self.start) & (when < self.end)).to_numpy(),
+        none = np.zeros(len(when), dtype=bool)
+
+        def within(a: pd.Timestamp | None, b: pd.Timestamp | None) -> Any:
+            return (
+                none
+                if a is None or b is None
+                else ((when >= a) & (when < b)).to_numpy()
+            )
+
+        return [
+            within(self.before_start, self.start),
+            within(self.start, self.end),
+            within(self.last_year_start, self.last_year_end),
+            within(self.last_year_before_start, self.last_year_start),
+            within(self.long_run_start, self.before_start),
         ]
-        if self.last_year_start is not None and self.last_year_end is not None:
-            ly = (when >= self.last_year_start) & (when < self.last_year_end)
-            out.append(ly.to_numpy())
-        else:
-            out.append(np.zeros(len(when), dtype=bool))
-        return out
 
 
 def evaluation_windows(
@@ -98,6 +131,7 @@ def evaluation_windows(
     *,
     before_start: Timeish | None = None,
     last_year: bool = True,
+    data_from: Timeish | None = None,
 ) -> EvaluationWindows:
     """The windows of an evaluation of the operation period ``[start, end)``.
 
@@ -110,6 +144,9 @@ def evaluation_windows(
         wall-clock length as the operation, immediately before ``start``.
     last_year
         Also give the same period one calendar year earlier (default True).
+    data_from
+        The first instant the incident data cover; None = unknown, and then the
+        last-year-before and long-run windows are not given.
 
     Returns
     -------
@@ -140,4 +177,35 @@ def evaluation_windows(
         year = pd.DateOffset(years=1)
         ly_start = _local_wall(t_start.tz_localize(None) - year)
         ly_end = _local_wall(t_end.tz_localize(None) - year)
-    return EvaluationWindows(b_start, t_start, t_end, ly_start, ly_end)
+    covered = None if data_from is None else to_local(data_from, "data_from")
+    return EvaluationWindows(
+        b_start,
+        t_start,
+        t_end,
+        ly_start,
+        ly_end,
+        last_year_before_start=_last_year_before(b_start, ly_start, covered),
+        long_run_start=_long_run_start(b_start, t_start, covered),
+        data_from=covered,
+    )
+
+
+def _last_year_before(
+    b_start: pd.Timestamp, ly_start: pd.Timestamp | None, covered: pd.Timestamp | None
+) -> pd.Timestamp | None:
+    if ly_start is None or covered is None:
+        return None
+    start = _local_wall(b_start.tz_localize(None) - pd.DateOffset(years=1))
+    return start if covered <= start else None
+
+
+def _long_run_start(
+    b_start: pd.Timestamp, t_start: pd.Timestamp, covered: pd.Timestamp | None
+) -> pd.Timestamp | None:
+    if covered is None:
+        return None
+    start = max(
+        _local_wall(b_start.tz_localize(None) - pd.DateOffset(years=1)), covered
+    )
+    long_enough = _days(start, b_start) >= 2.0 * _days(b_start, t_start)
+    return start if long_enough else None
