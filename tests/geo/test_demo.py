@@ -1,8 +1,9 @@
-"""Tests of the SYNTHETIC demo dataset generator (geo/demo.py).
+"""Tests of the SYNTHETIC demo dataset generator (geo/demo/).
 
 Every statistic is recomputed here from the generated records alone (coordinates and
 times), with geopandas/pandas/scikit-learn, and compared with what the generator was
-asked to plant.
+asked to plant. The boundaries come from the shared ``boundaries`` fixture
+(tests/conftest.py), so the tests never skip.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import json
 import re
 import time
 from datetime import date, datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import geopandas as gpd
@@ -19,11 +19,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo.boundaries import Boundaries, load_boundaries
+from geo.boundaries import Boundaries
 from geo.demo import DEMO_LABEL, DemoData, generate_demo
 from geo.errors import BoundaryError, ParameterError
 
-BOUNDARIES_DIR = Path("/work/shared/data/boundaries")
 END = date(2026, 11, 1)
 LONDON = ZoneInfo("Europe/London")
 DEPRIVED_RANK = 1046  # floor(0.15 * 6976), DESIGN.md
@@ -46,13 +45,6 @@ FIRE = {
     "grass_fire",
     "false_alarm",
 }
-
-
-@pytest.fixture(scope="module")
-def boundaries() -> Boundaries:
-    if not BOUNDARIES_DIR.is_dir():
-        pytest.skip("real boundary files not available")
-    return load_boundaries(BOUNDARIES_DIR)
 
 
 @pytest.fixture(scope="module")

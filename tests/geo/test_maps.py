@@ -18,7 +18,7 @@ from pyproj import Transformer
 from scipy.spatial import cKDTree
 
 from geo import maps
-from geo.clusters import find_hotspots, to_geojson
+from geo.hotspots import find_hotspots, to_geojson
 from geo.errors import ParameterError
 from geo.kde import kde_surface
 from geo.planted import plant_incidents
