@@ -133,7 +133,9 @@ def run_evaluation(svc: Service, who: Principal, req: EvaluationRequest) -> dict
     length = end - start
     # a year before the before window: the seasonal check and the regression-to-the-mean baseline need it
     earliest = pd.Timestamp(before or (start - length)) - pd.DateOffset(years=1)
-    inc = svc.frame(f, window=Window(pd.Timestamp(earliest), end), columns=["category", "occurred_at", "easting", "northing", "agency"])
+    study = shapely.union_all([g for g in (target, buffer, control) if g is not None and not g.is_empty])
+    inc = svc.frame(f, window=Window(pd.Timestamp(earliest), end), columns=["category", "occurred_at", "easting", "northing", "agency"],
+                    area=study)
     res = evaluate_operation(inc, target=target, buffer=buffer, control=control, start=start, end=end,
                              categories=f.categories, before_start=before, data_from=_data_from(svc, earliest))
     eid = str(uuid.uuid4())

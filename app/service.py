@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import shapely
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -82,12 +83,13 @@ def _naive_utc(ts: pd.Timestamp) -> datetime:
 class Service:
     """Settings, database engine, boundaries and the spatial index of one process."""
 
-    def __init__(self, settings: Settings, *, boundaries: Boundaries | None = None) -> None:
+    def __init__(self, settings: Settings, *, boundaries: Boundaries | None = None, migrate: bool = True) -> None:
         self.settings = settings
         self.boundaries = boundaries or load_boundaries(settings.effective_boundaries_dir)
         self.index = area_index(self.boundaries)
         self.engine: Engine = make_engine(settings.effective_database_url)
-        upgrade(self.engine)
+        if migrate:  # workers of `hotspots serve` pass False: the database is migrated before they start
+            upgrade(self.engine)
         if settings.admin_key:
             ensure_admin_key(self.engine, settings.admin_key)
         self._ensure_aggregates()
@@ -102,8 +104,14 @@ class Service:
         """Validate a raw frame against the geography."""
         return validate(raw, self.index)
 
-    def store(self, result: ValidationResult, *, fmt: str, filename: str | None, key_name: str | None) -> dict[str, Any]:
-        """Store the accepted rows atomically; returns the ingest report."""
+    def store(
+        self, result: ValidationResult, *, fmt: str, filename: str | None, key_name: str | None,
+        audit: Callable[[sa.Connection, dict[str, Any]], None] | None = None,
+    ) -> dict[str, Any]:
+        """Store the accepted rows atomically; returns the ingest report.
+
+        ``audit(conn, report)`` runs inside the batch's transaction (the audit entry then
+        commits or rolls back with the rows it records)."""
         accepted, in_batch = drop_batch_duplicates(result.accepted)
         batch_id = str(uuid.uuid4())
         for attempt in (1, 2):
@@ -134,6 +142,8 @@ class Service:
                             rejected=report["rejected"],
                         )
                     )
+                    if audit is not None:
+                        audit(conn, report)
                 self._version_cache.clear()
                 return report
             except Exception as exc:  # a concurrent batch stored some of the same rows
@@ -216,15 +226,36 @@ class Service:
             n, mx = conn.execute(sa.select(sa.func.count(), sa.func.max(incidents.c.id))).one()
         return f"{self.boundaries.version}-{n}-{mx}"
 
-    def frame(self, filters: Filters, *, window: Window | None = None, columns: Iterable[str] = FRAME_COLUMNS) -> pd.DataFrame:
-        """Incidents matching ``filters`` as an incident frame (``occurred_at`` UTC)."""
-        cols = [incidents.c[name] for name in columns]
+    def frame(self, filters: Filters, *, window: Window | None = None, columns: Iterable[str] = FRAME_COLUMNS,
+              area: shapely.Geometry | None = None) -> pd.DataFrame:
+        """Incidents matching ``filters`` as an incident frame (``occurred_at`` UTC).
+
+        ``area`` (BNG) keeps the incidents inside it (boundary included): on PostgreSQL
+        with the PostGIS point and its GiST index (``ST_Intersects``), elsewhere a
+        bounding-box clause and an exact point-in-polygon test.
+        """
+        names = list(columns)
+        cols = [incidents.c[name] for name in dict.fromkeys([*names, "easting", "northing"])]
         q = sa.select(*cols).where(*filters.clauses(window)).order_by(incidents.c.id)
+        if area is not None:
+            q = q.where(*self._area_clauses(area))
         with self.engine.connect() as conn:
             df = pd.read_sql(q, conn)
+        if area is not None and self.engine.dialect.name != "postgresql" and not df.empty:
+            df = df[shapely.intersects_xy(area, df["easting"].to_numpy(), df["northing"].to_numpy())]
+            df = df.reset_index(drop=True)
+        df = df[names]
         if "occurred_at" in df.columns:
             df["occurred_at"] = pd.to_datetime(df["occurred_at"]).dt.tz_localize("UTC")
         return df
+
+    def _area_clauses(self, area: shapely.Geometry) -> list[sa.ColumnElement[bool]]:
+        c = incidents.c
+        if self.engine.dialect.name == "postgresql":
+            geom = sa.literal_column("incidents.geom")
+            return [sa.func.ST_Intersects(geom, sa.func.ST_GeomFromText(area.wkt, 27700))]
+        x0, y0, x1, y1 = area.bounds
+        return [c.easting.between(x0, x1), c.northing.between(y0, y1)]
 
     def page(self, filters: Filters, *, limit: int, after_id: int | None) -> pd.DataFrame:
         """One page of incidents with id > ``after_id``, ordered by id."""
