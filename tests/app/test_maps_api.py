@@ -76,12 +76,12 @@ def demo(request, tmp_path_factory, boundaries):
 @needs_assets
 def test_map_page_layers_assets_and_reuse(demo, monkeypatch) -> None:
     svc, client, window = demo
-    import geo.clusters
+    import geo.hotspots
 
     calls = []
-    real = geo.clusters.find_hotspots
+    real = geo.hotspots.find_hotspots
     monkeypatch.setattr(
-        geo.clusters, "find_hotspots", lambda *a, **k: calls.append(1) or real(*a, **k)
+        geo.hotspots, "find_hotspots", lambda *a, **k: calls.append(1) or real(*a, **k)
     )
     hs = client.get("/api/v1/hotspots", params=window | {"group": "west"})
     assert hs.status_code == 200
@@ -293,7 +293,7 @@ def test_auth_off_is_announced_on_the_map(tmp_path, boundaries) -> None:
     from tests.conftest import make_service
 
     svc = make_service("sqlite", tmp_path, boundaries, auth="off", tile_url="none")
-    with TestClient(create_app(service=svc)) as c:
+    with TestClient(create_app(service=svc), base_url="http://127.0.0.1") as c:
         r = c.get("/api/v1/maps/tasking/west")
     if r.status_code == 503:  # node_modules missing outside CI
         import os

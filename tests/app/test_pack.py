@@ -10,11 +10,11 @@ import subprocess
 import pandas as pd
 import pytest
 
-import app.routes.maps as maps_module
+import app.mapping as maps_module
 from app.demo import load_demo
-from app.routes.stats import dz_main_group
-from app.routes.tasking import SECTION_TITLES
 from app.security import create_key
+from app.statistics import dz_main_group
+from app.tasking import SECTION_TITLES
 from geo.demo import generate_demo
 
 FIRES = ["deliberate_fire", "deliberate_secondary_fire"]
@@ -357,3 +357,55 @@ def test_real_map_snapshot_in_pack(tmp_path, boundaries) -> None:
         )
     finally:
         svc.engine.dispose()
+
+
+def test_banner_counts_the_groups_own_incidents(client, service, meeting, fake_map) -> None:
+    """Issue 15: the SYNTHETIC banner counts the WEST group's incidents of the period,
+    not the whole council area's (it once said "2,311 of the 2,311" for 1,138)."""
+    import geopandas as gpd
+
+    doc = client.get(f"/api/v1/tasking/meetings/{meeting['id']}/pack").text
+    m = re.search(r"SYNTHETIC DEMO DATA — ([\d,]+) of the ([\d,]+) incidents of this group", doc)
+    assert m is not None
+    demo_n, total = (int(g.replace(",", "")) for g in m.groups())
+    # independent count: demo points of the period inside the WEST wards' polygons
+    op = meeting["op"]
+    period = service.frame(_filters(op), columns=["easting", "northing", "source_id"])
+    assert period["source_id"].str.startswith("DEMO-").all()
+    b = service.boundaries
+    west = b.wards[b.wards["code"].isin(b.group_wards("west"))].to_crs(27700)
+    pts = gpd.GeoDataFrame(period, geometry=gpd.points_from_xy(period.easting, period.northing), crs=27700)
+    inside = gpd.sjoin(pts, west[["geometry"]], predicate="within")
+    assert total == demo_n == inside.index.nunique()
+    assert total < len(period)  # the whole area's count would be wrong
+    stats = client.get("/api/v1/stats/wards", params={"from": op["start"], "to": op["end"], "group": "west"}).json()
+    assert total == stats["summary"][0]["count"]
+
+
+def test_pdf_keeps_hotspot_ids_whole_and_the_verdict_readable(client, meeting, fake_map, tmp_path) -> None:
+    """Issue 15: hotspot ids never wrap (CSS ``white-space: nowrap`` on the id column) and
+    the assessment's explanation reads as one paragraph across the page."""
+    _need_chromium()
+    doc = client.get(f"/api/v1/tasking/meetings/{meeting['id']}/pack").text
+    assert re.search(r"table\.hotspots td:nth-child\(2\)[^{]*\{ white-space: nowrap; \}", doc)
+    assert "<th>Rank</th><th>Id</th>" in _section(doc, "Top hotspots")  # the id is column 2
+    r = client.get(f"/api/v1/tasking/meetings/{meeting['id']}/pack", params={"format": "pdf"})
+    pdftotext = shutil.which("pdftotext")
+    if pdftotext is None:
+        if os.environ.get("CI"):
+            raise AssertionError("CI must have pdftotext (poppler-utils)")
+        pytest.skip("pdftotext not installed")
+    pdf = tmp_path / "pack.pdf"
+    pdf.write_bytes(r.content)
+    layout = subprocess.run([pdftotext, "-layout", str(pdf), "-"], capture_output=True, text=True,
+                            check=True, timeout=60).stdout
+    ids = [row[1] for row in _cells(_section(doc, "Top hotspots"))]
+    assert ids and all(i in layout for i in ids), [i for i in ids if i not in layout]
+    flow = subprocess.run([pdftotext, str(pdf), "-"], capture_output=True, text=True,
+                          check=True, timeout=60).stdout
+    words = " ".join(flow.split())
+    view = client.get(f"/api/v1/tasking/meetings/{meeting['id']}").json()
+    verdict = view["actions_due"][0]["change"]["verdict"]
+    _head, _, rest = verdict.partition(". ")
+    assert len(rest) > 200  # a long explanation: the case that was unreadable in a narrow column
+    assert " ".join(rest.split()) in words

@@ -10,8 +10,8 @@ import shapely
 from shapely.geometry import shape
 
 from app.demo import load_demo
-from app.routes.tasking import CONFIG_FILE, load_tasking_config
 from app.security import create_key
+from app.tasking import CONFIG_FILE, load_tasking_config
 from geo.demo import generate_demo
 
 FIRES = ["deliberate_fire", "deliberate_secondary_fire"]
