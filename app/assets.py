@@ -7,6 +7,11 @@ into ``node_modules/``, which is never committed) and, for the heat layer, the
 ``leaflet_heat.min.js`` that the folium wheel itself ships (Leaflet.heat with the
 weights patch, the very file folium's CDN link points to).
 
+Where the files are read from: ``HOTSPOTS_VENDOR_DIR`` if set; else ``app/static/vendor/``
+inside an installed wheel (``setup.py`` copies the files of ``static/vendor_files.json``
+there from ``node_modules/`` at build time, with their licences); else ``node_modules/``
+of the source tree (editable install) or of the working directory.
+
 ``HOTSPOTS_ASSETS=local`` (default) links them at ``/static/vendor/...``;
 ``HOTSPOTS_ASSETS=cdn`` keeps folium's public CDN links. A standalone export inlines
 every file (CSS images and fonts as data: URIs) so that it opens offline.
@@ -32,6 +37,7 @@ from app.errors import ApiError
 
 log = logging.getLogger("hotspots")
 ROOT = Path(__file__).resolve().parent.parent
+PACKAGED = Path(__file__).resolve().parent / "static" / "vendor"  # in a wheel only
 STATIC_PREFIX = "/static/vendor"
 FOLIUM_PREFIX = "folium/"
 
@@ -57,8 +63,12 @@ SERVED_DIRS = (
     "leaflet/dist", "jquery/dist", "bootstrap/dist/js", "bootstrap/dist/css",
     "leaflet.awesome-markers/dist", "leaflet.markercluster/dist",
     "@fortawesome/fontawesome-free/css", "@fortawesome/fontawesome-free/webfonts",
+    "swagger-ui-dist", "redoc/bundles",
 )  # fmt: skip
-NPM_HINT = "run `npm ci` in the project folder (or set HOTSPOTS_VENDOR_DIR, or HOTSPOTS_ASSETS=cdn to use public CDNs)"
+NPM_HINT = (
+    "run `npm ci --ignore-scripts` in the project folder, or install the wheel built by "
+    "`pip install .` (it carries them), or set HOTSPOTS_VENDOR_DIR (HOTSPOTS_ASSETS=cdn uses public CDNs)"
+)
 
 router = APIRouter(tags=["assets"])
 
@@ -69,9 +79,11 @@ def folium_dir() -> Path:
 
 
 def vendor_dir(settings: Settings) -> Path:
-    """The ``node_modules`` folder to serve from (``HOTSPOTS_VENDOR_DIR`` if set)."""
+    """The folder to serve from: ``HOTSPOTS_VENDOR_DIR``, the wheel's copy, or ``node_modules``."""
     if settings.vendor_dir is not None:
         return Path(settings.vendor_dir)
+    if (PACKAGED / NPM_FILES["leaflet"]).is_file():
+        return PACKAGED
     for cand in (ROOT / "node_modules", Path.cwd() / "node_modules"):
         if cand.is_dir():
             return cand

@@ -19,13 +19,19 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("hotspots-data")
     database_url: str = ""
+    # the boundary files: unset = a copy fetched into <data_dir>/boundaries if complete,
+    # else the copy shipped with the package (data/boundaries of the source tree)
     boundaries_dir: Path | None = None
+    # the area pack (geo/data/areas/<name>/area.json): west-lothian or lincolnshire
+    area: str = "west-lothian"
     # where `hotspots boundaries fetch` downloads the manifest files from (a mirror of the
     # OGL files named in geo/data/boundaries_manifest.json); no public default exists yet
     boundaries_base_url: str = ""
+    police_uk_url: str = "https://data.police.uk/api"  # `hotspots pull police-uk` API base
     admin_key: str | None = None
     auth: Literal["on", "off"] = "on"
     max_upload_bytes: int = 50 * 1024 * 1024
+    max_json_bytes: int = 50 * 1024 * 1024  # body of POST /incidents (and any JSON body); 413 beyond
     max_batch_rows: int = 2_000_000
     default_page_size: int = 100
     max_page_size: int = 10_000
@@ -37,6 +43,9 @@ class Settings(BaseSettings):
     demo_seed: int = 20261202
     rate_limit_per_minute: int = 600  # requests per API key per minute (token bucket); 0 = off
     rate_limit_burst: int | None = None  # bucket size; default = rate_limit_per_minute
+    auth_failures_per_minute: int = 10  # wrong API keys per client address a minute before 429; 0 = off
+    max_renders: int = 2  # concurrent headless-Chromium renders (PNG maps, PDF packs) per process
+    render_wait_s: float = 5.0  # how long a render waits for a free slot before a 429
     tasking_config: Path | None = None  # tasking groups, cadence, membership; default geo/data/tasking_config.json
     chromium: str = "chromium"  # headless Chromium for tasking-pack PDFs (name on PATH or full path)
     pdf_timeout_s: float = 90.0
@@ -56,6 +65,11 @@ class Settings(BaseSettings):
         if self.admin_key is not None and len(self.admin_key) < 8:
             msg = "HOTSPOTS_ADMIN_KEY must be at least 8 characters"
             raise ValueError(msg)
+        from geo.areas import area_names
+
+        if self.area not in area_names():
+            msg = f"HOTSPOTS_AREA must be one of {', '.join(area_names())}, got {self.area!r}"
+            raise ValueError(msg)
         return self
 
     @property
@@ -66,9 +80,42 @@ class Settings(BaseSettings):
         return f"sqlite:///{(self.data_dir / 'hotspots.db').resolve()}"
 
     @property
+    def boundaries_cache_dir(self) -> Path:
+        """Where ``hotspots boundaries fetch`` puts the files when no override is set."""
+        return self.data_dir / "boundaries"
+
+    @property
+    def boundaries_origin(self) -> str:
+        """Which boundary files are used: ``override``, ``fetched`` or ``packaged``."""
+        if self.boundaries_dir is not None:
+            return "override"
+        if self.area != "west-lothian":  # `boundaries fetch` mirrors the West Lothian files only
+            return "packaged"
+        from geo.fetch import read_manifest
+
+        cache = self.boundaries_cache_dir
+        required = [str(f["name"]) for f in read_manifest() if f.get("required", True)]
+        if all((cache / name).is_file() for name in required):
+            return "fetched"
+        return "packaged"
+
+    @property
     def effective_boundaries_dir(self) -> Path:
-        """Where boundary files are read from (the fetch cache by default)."""
-        return self.boundaries_dir or (self.data_dir / "boundaries")
+        """Where boundary files are read from.
+
+        ``HOTSPOTS_BOUNDARIES_DIR`` if set; else the files ``hotspots boundaries fetch``
+        put in ``<data_dir>/boundaries`` when all required ones are there; else the copy
+        shipped with the package (any working directory, editable or wheel install).
+        """
+        origin = self.boundaries_origin
+        if origin == "override":
+            assert self.boundaries_dir is not None
+            return self.boundaries_dir
+        if origin == "fetched":
+            return self.boundaries_cache_dir
+        from geo.areas import load_pack
+
+        return load_pack(self.area).files_dir()
 
 
 @lru_cache
