@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +48,7 @@ class TaskingConfig:
     hotspot_method: str
     top_hotspots: int
     source: str
+    agency_organisations: dict[str, str] = field(default_factory=dict)  # partner key's agency -> its organisation
 
     def group(self, code: str, *, param: str = "group") -> GroupConfig:
         """The group ``code`` (case-insensitive) or a 422 naming ``param``."""
@@ -112,12 +113,18 @@ def load_tasking_config(path: Path = CONFIG_FILE) -> TaskingConfig:
     if not isinstance(top, int) or not 1 <= top <= 100:
         msg = f"{path}: pack.top_hotspots must be an integer 1-100"
         raise ValueError(msg)
+    agency_orgs = {str(k): str(v) for k, v in (doc.get("agency_organisations") or {}).items()}
+    unknown_orgs = sorted(set(agency_orgs.values()) - set(orgs))
+    if unknown_orgs:
+        msg = f"{path}: agency_organisations names organisations not in partner_organisations: {unknown_orgs}"
+        raise ValueError(msg)
     return TaskingConfig(
         groups=groups,
         organisations=orgs,
         hotspot_method=method,
         top_hotspots=top,
         source=str(path),
+        agency_organisations=agency_orgs,
     )
 
 

@@ -354,6 +354,15 @@ def _diff(
     return values, changes
 
 
+def may_change(cfg: Any, who: Principal, owner_org: str) -> bool:
+    """Per-object rule: analysts and admins change any action; a partner key only the
+    actions owned by its own organisation (``agency_organisations`` in the config)."""
+    if who.role != "partner":
+        return True
+    org = cfg.agency_organisations.get(who.agency or "")
+    return org is not None and org.strip().lower() == str(owner_org).strip().lower()
+
+
 def _apply(
     svc: Service,
     who: Principal,
@@ -361,48 +370,56 @@ def _apply(
     changes_in: dict[str, Any],
     note: str | None,
 ) -> dict[str, Any]:
-    """Change an action and record an update + an audit entry in one transaction."""
+    """Change an action and record an update + an audit entry in one transaction.
+
+    A partner key may change only its own organisation's actions (:func:`may_change`);
+    a refusal is a 403, audited as ``denied``."""
     cfg = tasking_config(svc)
-    a = tasking_actions
-    now = now_utc()
     note = (note or "").strip() or None
     with svc.engine.begin() as conn:
         row = conn.execute(
-            sa.select(a, tasking_meetings.c.group_code, tasking_meetings.c.meeting_date)
-            .join(tasking_meetings, tasking_meetings.c.id == a.c.meeting_id)
-            .where(a.c.id == action_id)
+            sa.select(tasking_actions, tasking_meetings.c.group_code, tasking_meetings.c.meeting_date)
+            .join(tasking_meetings, tasking_meetings.c.id == tasking_actions.c.meeting_id)
+            .where(tasking_actions.c.id == action_id)
         ).first()
         if row is None:
             raise ApiError(404, f"no tasking action {action_id}")
-        values, changes = _diff(cfg, row, changes_in)
-        if not changes and not note:
-            raise ApiError(
-                422, "nothing to change: give a new value or a `note`", param="note"
-            )
-        if "status" in values:
-            values["status_changed_at"] = now
-        values["updated_at"] = now
-        conn.execute(a.update().where(a.c.id == action_id).values(**values))
-        st = changes.get("status")
-        conn.execute(
-            tasking_updates.insert().values(
-                action_id=action_id,
-                created_at=now,
-                created_by=who.name,
-                note=note,
-                status_from=st[0] if st else None,
-                status_to=st[1] if st else None,
-                changes=json.dumps(changes, default=str) if changes else None,
-            )
-        )
-        audit.record(
-            conn,
-            who,
-            "tasking.action.update",
-            target=action_id,
-            params={"changes": changes, "note": (note or "")[:500] or None},
-        )
+        denied = not may_change(cfg, who, row.owner_org)
+        if not denied:
+            _write_update(conn, cfg, who, row, changes_in, note)
+    if denied:  # outside the transaction, which wrote nothing: the refusal itself is audited
+        audit.record(svc.engine, who, "tasking.action.update", target=action_id, params={"owner": row.owner_org},
+                     outcome="denied")
+        raise ApiError(403, f"action {action_id} is owned by {row.owner_org}; a partner key changes only its own "
+                            "organisation's actions")
     return get_action(svc, action_id)
+
+
+def _write_update(conn: sa.Connection, cfg: Any, who: Principal, row: Any, changes_in: dict[str, Any],
+                  note: str | None) -> None:
+    a = tasking_actions
+    now = now_utc()
+    values, changes = _diff(cfg, row, changes_in)
+    if not changes and not note:
+        raise ApiError(422, "nothing to change: give a new value or a `note`", param="note")
+    if "status" in values:
+        values["status_changed_at"] = now
+    values["updated_at"] = now
+    conn.execute(a.update().where(a.c.id == row.id).values(**values))
+    st = changes.get("status")
+    conn.execute(
+        tasking_updates.insert().values(
+            action_id=row.id,
+            created_at=now,
+            created_by=who.name,
+            note=note,
+            status_from=st[0] if st else None,
+            status_to=st[1] if st else None,
+            changes=json.dumps(changes, default=str) if changes else None,
+        )
+    )
+    audit.record(conn, who, "tasking.action.update", target=row.id,
+                 params={"changes": changes, "note": (note or "")[:500] or None})
 
 
 def update_action(

@@ -322,12 +322,28 @@ def test_validation_errors_and_roles(client, service, demo) -> None:
         headers=viewer,
     )
     assert r.status_code == 403
+    # per object (issue 11): a police partner reports on Police Scotland's actions only
     r = client.post(
         f"/api/v1/tasking/actions/{a['id']}/updates",
         json={"note": "on it"},
         headers=partner,
     )
+    assert r.status_code == 403 and "West Lothian Council" in r.json()["detail"]
+    r = client.patch(f"/api/v1/tasking/actions/{a['id']}", json={"status": "done"}, headers=partner)
+    assert r.status_code == 403
+    assert client.get(f"/api/v1/tasking/actions/{a['id']}").json()["status"] == "open"
+    denied = client.get("/api/v1/audit", params={"action": "tasking.action.update"}).json()["rows"]
+    assert sum(1 for e in denied if e["outcome"] == "denied" and e["actor"] == "pc") == 2
+    own = client.post(url, json=base | {"owner": {"name": "B", "organisation": "Police Scotland"}}).json()
+    r = client.post(
+        f"/api/v1/tasking/actions/{own['id']}/updates",
+        json={"note": "on it"},
+        headers=partner,
+    )
     assert r.status_code == 201 and r.json()["updates"][-1]["by"] == "pc"
+    fire = {"X-API-Key": create_key(service.engine, role="partner", name="ff", agency="fire")}
+    r = client.patch(f"/api/v1/tasking/actions/{own['id']}", json={"status": "done"}, headers=fire)
+    assert r.status_code == 403
 
 
 def test_viewer_view_is_suppressed(client, service, demo) -> None:
