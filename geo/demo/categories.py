@@ -18,7 +18,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["AGENCIES", "BY_NAME", "CATEGORIES", "CATEGORY_TABLE", "Category"]
+__all__ = [
+    "AGENCIES",
+    "BY_NAME",
+    "CATEGORIES",
+    "CATEGORY_TABLE",
+    "PATTERN_CATEGORIES",
+    "Category",
+]
 
 AGENCIES = ("police", "fire")
 
@@ -212,7 +219,46 @@ CATEGORY_TABLE: tuple[Category, ...] = (
     ),
 )
 # fmt: on
-BY_NAME: dict[str, Category] = {c.name: c for c in CATEGORY_TABLE}
+
+
+def _collision(severity: str) -> Category:
+    """A road-collision category: weekday rush-hour peaks, a little more in winter."""
+    return Category(
+        "road", f"collision_{severity}", 0.0, 0.0,
+        ((8.0, 1.5, 1.0), (17.0, 2.0, 1.2), (13.0, 3.0, 0.4)), 0.08,
+        (1.05, 1.05, 1.05, 1.05, 1.1, 0.85, 0.8),
+        (1.15, 1.1, 1.0, 0.95, 0.95, 0.9, 0.9, 0.95, 1.0, 1.05, 1.1, 1.2),
+        0.0,
+        ((severity.capitalize(), 1.0),),
+    )  # fmt: skip
+
+
+#: Categories of the planted time patterns and collisions only (no background share):
+#: kept out of :data:`CATEGORY_TABLE` so that the background draws stay as they were.
+PATTERN_CATEGORIES: tuple[Category, ...] = (
+    Category(
+        "police",
+        "burglary",
+        0.0,
+        0.5,
+        ((11.0, 3.0, 1.0), (2.0, 2.5, 0.7)),
+        0.15,
+        (1.05, 1.05, 1.05, 1.0, 1.0, 0.95, 0.9),
+        (1.2, 1.1, 1.0, 0.9, 0.85, 0.85, 0.9, 0.9, 0.95, 1.05, 1.15, 1.2),
+        0.0,
+        (
+            ("Housebreaking - dwelling (series)", 0.7),
+            ("Attempted housebreaking (series)", 0.3),
+        ),
+    ),
+    _collision("fatal"),
+    _collision("serious"),
+    _collision("slight"),
+)
+BY_NAME: dict[str, Category] = {
+    c.name: c for c in (*CATEGORY_TABLE, *PATTERN_CATEGORIES)
+}
 CATEGORIES: dict[str, tuple[str, ...]] = {
-    a: tuple(c.name for c in CATEGORY_TABLE if c.agency == a) for a in AGENCIES
+    a: tuple(c.name for c in (*CATEGORY_TABLE, *PATTERN_CATEGORIES) if c.agency == a)
+    for a in (*AGENCIES, "road")
 }

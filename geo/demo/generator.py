@@ -7,6 +7,7 @@ inputs give the identical frame. See :mod:`geo.demo` for the model.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,11 +20,19 @@ import pandas as pd
 import shapely
 
 from geo.demo.background import draw_background, thin_operation
-from geo.demo.categories import AGENCIES, BY_NAME, CATEGORY_TABLE
+from geo.demo.categories import AGENCIES, CATEGORY_TABLE, PATTERN_CATEGORIES
 from geo.demo.clock import Clock, add_months
+from geo.demo.collisions import plant_collisions
+from geo.demo.patterns import describe_patterns, plant_patterns
 from geo.demo.places import Place, planted_places
 from geo.demo.plant import OperationWindow, plant_scenario
-from geo.demo.scenario import DEFAULT_SEED, DEMO_LABEL, operation_summary
+from geo.demo.records import finish
+from geo.demo.scenario import (
+    DEFAULT_SEED,
+    DEMO_LABEL,
+    PATTERN_PLACES,
+    operation_summary,
+)
 from geo.demo.space import sample_in_polygons
 from geo.demo.validate import validate_boundaries, validate_end, validate_sizes
 from geo.errors import ParameterError
@@ -32,6 +41,15 @@ __all__ = ["DemoData", "generate_demo"]
 
 FloatArray = npt.NDArray[np.float64]
 WardGeoms = dict[str, shapely.Geometry]
+_COLUMNS = ["source_id", "agency", "category", "raw_category", "occurred_at"]
+_EMPTY = pd.DataFrame(
+    {
+        **{c: pd.Series([], dtype=object) for c in _COLUMNS},
+        "easting": pd.Series([], dtype=np.float64),
+        "northing": pd.Series([], dtype=np.float64),
+        "synthetic": pd.Series([], dtype=bool),
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -65,6 +83,17 @@ class DemoData:
         The seed and the covered half-open date interval [start, end).
     label
         :data:`DEMO_LABEL`.
+    patterns
+        The planted time patterns (JSON-ready dicts, see :mod:`geo.demo.scenario`):
+        ``livingston_north_new`` (kind ``new``), ``armadale_intensifying``
+        (``intensifying``), ``linlithgow_burglary`` (``near_repeat``) and
+        ``bonfire_night`` (``seasonal``). Their records are in ``incidents`` (with
+        ``truth.place`` the pattern id).
+    collisions
+        SYNTHETIC road collisions in the columns of ``incidents`` (agency ``road``,
+        ``DEMO-RTC-000001`` ... in time order, categories ``collision_fatal``,
+        ``collision_serious``, ``collision_slight``); empty without
+        ``include_collisions``.
     """
 
     incidents: pd.DataFrame
@@ -75,6 +104,14 @@ class DemoData:
     start: date
     end: date
     label: str = field(default=DEMO_LABEL)
+    patterns: list[dict[str, Any]] = field(default_factory=list)
+    collisions: pd.DataFrame = field(default_factory=lambda: _EMPTY.copy())
+
+    @property
+    def all_records(self) -> pd.DataFrame:
+        """``incidents`` and ``collisions`` together, sorted by time (for storing)."""
+        both = pd.concat([self.incidents, self.collisions], ignore_index=True)
+        return both.sort_values("occurred_at", kind="stable").reset_index(drop=True)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready summary (no incident rows)."""
@@ -89,6 +126,8 @@ class DemoData:
             "by_agency": {str(k): int(v) for k, v in counts.items()},
             "planted": self.planted,
             "operation": self.operation,
+            "patterns": self.patterns,
+            "collisions": len(self.collisions),
         }
 
 
@@ -101,6 +140,7 @@ def generate_demo(
     months: int = 24,
     n_police: int = 25_000,
     n_fire: int = 3_000,
+    include_collisions: bool = True,
 ) -> DemoData:
     """Generate the seeded SYNTHETIC West Lothian demo dataset.
 
@@ -122,8 +162,11 @@ def generate_demo(
         Number of calendar months covered, default 24, at least 8 (the operation, the
         two months before it and the four after it must fit).
     n_police, n_fire
-        Target numbers of police and fire incidents (planted ones included), default
-        25,000 and 3,000; each must be at least twice its planted count.
+        Target numbers of police and fire incidents (planted places included, the
+        few hundred records of the time patterns added on top), default 25,000 and
+        3,000; each must be at least twice its planted count.
+    include_collisions
+        Also generate the synthetic road collisions (:attr:`DemoData.collisions`).
 
     Returns
     -------
@@ -154,7 +197,10 @@ def generate_demo(
     validate_sizes(seed, months, n_police, n_fire)
     zones, ward_geoms = validate_boundaries(datazones, wards)
     n_target = {"police": n_police, "fire": n_fire}
-    return _generate(zones, ward_geoms, int(seed), end_date, months, n_target)
+    demo = _generate(zones, ward_geoms, int(seed), end_date, months, n_target)
+    if not include_collisions:
+        demo = dataclasses.replace(demo, collisions=_EMPTY.copy())
+    return demo
 
 
 def _generate(
@@ -166,9 +212,11 @@ def _generate(
     n_target: dict[str, int],
 ) -> DemoData:
     start_date = add_months(end_date, -months)
-    rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(6)]
+    rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(12)]
     clock = Clock(start_date, end_date)
-    intensity = {c.name: clock.intensity(c) for c in CATEGORY_TABLE}
+    intensity = {
+        c.name: clock.intensity(c) for c in (*CATEGORY_TABLE, *PATTERN_CATEGORIES)
+    }
     window = OperationWindow.ending_before(end_date)
     places = planted_places(zones, ward_geoms)
     planted = plant_scenario(rngs, places, clock, intensity, window, months)
@@ -182,8 +230,17 @@ def _generate(
         planted,
         (places["boghall"], window),
     )
-    records = pd.concat([background, planted], ignore_index=True)
-    incidents, truth = finish(records, clock, rngs[5])
+    # Added on top, each from generators of its own: the records above stay as they
+    # were without them.
+    pattern_places = planted_places(zones, ward_geoms, PATTERN_PLACES)
+    patterns = plant_patterns(
+        rngs[6:9], pattern_places, zones, ward_geoms, clock, intensity
+    )
+    base = pd.concat([background, planted], ignore_index=True)
+    incidents, truth = finish([(base, rngs[5]), (patterns, rngs[9])], clock)
+    ward_union = shapely.union_all(list(ward_geoms.values()))
+    road = plant_collisions(rngs[10], zones, ward_union, clock, intensity, months)
+    collisions, _ = finish([(road, rngs[11])], clock)
     period = {"from": start_date.isoformat(), "to": end_date.isoformat()}
     planted_meta = [p.describe(truth, incidents, period) for p in places.values()]
     operation = describe_operation(places["boghall"], window)
@@ -196,6 +253,8 @@ def _generate(
         seed=seed,
         start=start_date,
         end=end_date,
+        patterns=describe_patterns(pattern_places, truth, incidents, period),
+        collisions=collisions,
     )
 
 
@@ -253,63 +312,6 @@ def _located_background(
         datazone=zones["code"].to_numpy()[bg["zone"]],
     )
     return bg.drop(columns="zone").assign(place="")
-
-
-def finish(
-    records: pd.DataFrame, clock: Clock, rng: np.random.Generator
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Native records (sorted by time, numbered per agency) and their ground truth.
-
-    Each record gets a second within its grid hour, a source wording drawn from its
-    category's ``raw`` weights, and a ``DEMO-P-`` / ``DEMO-F-`` source id.
-    """
-    hour = records["hour"].to_numpy(dtype=np.int64)
-    utc_s = clock.utc_s[hour] + rng.integers(0, 3600, size=len(records))
-    local = (utc_s + clock.offset_s[hour]).astype("datetime64[s]")
-    # raw wordings: one draw per record, mapped through each category's weights
-    u = rng.random(len(records))
-    raw = np.empty(len(records), dtype=object)
-    cat = records["category"].to_numpy()
-    for name, c in BY_NAME.items():
-        sel = cat == name
-        if not sel.any():
-            continue
-        words = np.array([w for w, _ in c.raw], dtype=object)
-        cum = np.cumsum([p for _, p in c.raw])
-        raw[sel] = words[
-            np.minimum(np.searchsorted(cum / cum[-1], u[sel]), len(words) - 1)
-        ]
-    agency = records["agency"].to_numpy()
-    order = np.lexsort(
-        (records["northing"].to_numpy(), records["easting"].to_numpy(), agency, utc_s)
-    )
-    agency = agency[order]
-    seq = np.empty(len(order), dtype=np.int64)
-    for a in AGENCIES:
-        sel = agency == a
-        seq[sel] = np.arange(1, int(sel.sum()) + 1)
-    prefix = np.where(agency == "police", "DEMO-P-", "DEMO-F-")
-    source_id = np.char.add(prefix.astype(str), np.char.zfill(seq.astype(str), 6))
-    incidents = pd.DataFrame(
-        {
-            "source_id": source_id.astype(object),
-            "agency": agency,
-            "category": cat[order],
-            "raw_category": raw[order],
-            "occurred_at": np.datetime_as_string(local[order], unit="s").astype(object),
-            "easting": records["easting"].to_numpy(dtype=np.float64)[order],
-            "northing": records["northing"].to_numpy(dtype=np.float64)[order],
-            "synthetic": np.ones(len(order), dtype=bool),
-        }
-    )
-    truth = pd.DataFrame(
-        {
-            "source_id": incidents["source_id"].to_numpy(),
-            "datazone": records["datazone"].to_numpy()[order],
-            "place": records["place"].to_numpy()[order],
-        }
-    )
-    return incidents, truth
 
 
 def describe_operation(place: Place, window: OperationWindow) -> dict[str, Any]:

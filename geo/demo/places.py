@@ -18,9 +18,11 @@ import pandas as pd
 import shapely
 
 from geo.demo.scenario import (
+    ARMADALE_WARD,
     BATHGATE_WARD,
     FAULDHOUSE_WARD,
     LIVINGSTON_CENTRE_NGR,
+    LIVINGSTON_NORTH_WARD,
     LIVINGSTON_SOUTH_WARD,
     PLACES,
     PlaceSpec,
@@ -145,10 +147,30 @@ def _breich_valley(zones: pd.DataFrame, ward_geoms: WardGeoms) -> Location:
     return pole(shapely.intersection(geoms[g], fauld)), np.array([g], dtype=np.intp)
 
 
+def _most_populous(ward: str) -> Callable[[pd.DataFrame, WardGeoms], Location]:
+    """Locator: the most populous data zone mostly in ``ward``; centre: the pole of
+    its part in the ward."""
+
+    def locate(zones: pd.DataFrame, ward_geoms: WardGeoms) -> Location:
+        geoms = zones["geometry"].to_numpy()
+        w = ward_geoms[ward]
+        share = shapely.area(shapely.intersection(geoms, w)) / shapely.area(geoms)
+        pop = np.where(share > 0.5, zones["population"].to_numpy(), -1.0)
+        g = int(np.argmax(pop))
+        if pop[g] < 0:
+            msg = f"`datazones` has no data zone in the ward {ward}"
+            raise BoundaryError(msg, param="datazones")
+        return pole(shapely.intersection(geoms[g], w)), np.array([g], dtype=np.intp)
+
+    return locate
+
+
 LOCATORS: dict[str, Callable[[pd.DataFrame, WardGeoms], Location]] = {
     "boghall": _boghall,
     "livingston_centre": _livingston_centre,
     "breich_valley_grass": _breich_valley,
+    "livingston_north_new": _most_populous(LIVINGSTON_NORTH_WARD),
+    "armadale_intensifying": _most_populous(ARMADALE_WARD),
 }
 
 

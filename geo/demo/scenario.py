@@ -36,6 +36,35 @@ target area shows the intended effect. After the operation the planted rates rec
 part way (5 fires and 17 vandalisms a month). :attr:`geo.demo.DemoData.operation`
 describes it.
 
+Time patterns (SYNTHETIC, planted for the emerging-hotspot, near-repeat and temporal
+features; described in :attr:`geo.demo.DemoData.patterns`, kept out of ``planted``)
+-------------------------------------------------------------------------------------
+``livingston_north_new`` (new hotspot, Livingston North ward S13002822)
+    Vehicle crime around the pole of the most populous data zone of the ward:
+    nothing planted before, then :data:`NEW_HOTSPOT_PER_MONTH` (15) a month in each of
+    the last :data:`NEW_HOTSPOT_MONTHS` (3) months.
+``armadale_intensifying`` (intensifying hotspot, Armadale and Blackridge ward
+S13002828)
+    Antisocial behaviour around the pole of the most populous data zone of the ward,
+    rising linearly from 2 a month in the first month to 24 a month in the last.
+``linlithgow_burglary`` (near-repeat series, Linlithgow ward S13002820)
+    :data:`BURGLARY_SERIES` (10) series of category ``burglary``: an initial
+    burglary at a random time and place within 1,200 m of Linlithgow Cross, followed by
+    2-4 more, each 12-144 hours later and within 100 m of the first, so every pair of a
+    series lies within 200 m and 6 days.
+``bonfire_night`` (seasonal spike, whole area)
+    The background's bonfire-night spike (deliberate secondary fires x16 at 5
+    November 20:00, see :mod:`geo.demo.clock`): nothing extra is planted.
+
+Road collisions (SYNTHETIC, agency ``road``; :attr:`geo.demo.DemoData.collisions`)
+-------------------------------------------------------------------------------
+:data:`COLLISIONS_PER_YEAR` (150) a year along straight segments between
+approximate town-centre grid references on the main roads of :data:`ROADS` (no road
+geometry is used: the segments stand in for the A89, A706, A705, A71 and A899),
+scattered 15 m either side of the line; severity fatal 2%, serious 18%, slight 80%
+(categories ``collision_fatal``, ``collision_serious``, ``collision_slight``; KSI =
+fatal or serious); source ids ``DEMO-RTC-000001`` ... in time order.
+
 References
 ----------
 Scottish Government (2020). *Scottish Index of Multiple Deprivation 2020v2*.
@@ -133,8 +162,73 @@ PLACES: tuple[PlaceSpec, ...] = (
         categories=("grass_fire",),
     ),
 )
+
+LINLITHGOW_WARD = "S13002820"
+LIVINGSTON_NORTH_WARD = "S13002822"
+ARMADALE_WARD = "S13002828"
+# Approximate town-centre grid references (EPSG:27700), whole 50 m.
+LINLITHGOW_CROSS_NGR = (300250.0, 677150.0)
+TOWNS: dict[str, tuple[float, float]] = {
+    "Livingston": LIVINGSTON_CENTRE_NGR,
+    "Bathgate": (297650.0, 668850.0),
+    "Linlithgow": LINLITHGOW_CROSS_NGR,
+    "Broxburn": (308300.0, 672300.0),
+    "Whitburn": (294700.0, 665000.0),
+    "Armadale": (293600.0, 668500.0),
+    "East Calder": (308600.0, 667700.0),
+    "West Calder": (301800.0, 663200.0),
+    "Blackburn": (299000.0, 665500.0),
+}
+#: Main roads as straight segments between towns: (road, from town, to town).
+ROADS: tuple[tuple[str, str, str], ...] = (
+    ("A89", "Armadale", "Bathgate"),
+    ("A89", "Bathgate", "Broxburn"),
+    ("A706", "Linlithgow", "Bathgate"),
+    ("A705", "Whitburn", "Blackburn"),
+    ("A705", "Blackburn", "Livingston"),
+    ("A71", "West Calder", "East Calder"),
+    ("A899", "Livingston", "Broxburn"),
+)
+COLLISIONS_PER_YEAR = 150
+COLLISION_SCATTER_M = 15.0
+COLLISION_SEVERITY = {"fatal": 0.02, "serious": 0.18, "slight": 0.80}
+
+NEW_HOTSPOT_PER_MONTH = 15
+NEW_HOTSPOT_MONTHS = 3
+INTENSIFYING_FIRST, INTENSIFYING_LAST = 2, 24  # a month
+BURGLARY_SERIES = 10
+BURGLARY_REPEATS = (2, 4)  # follow-ups per series, inclusive
+BURGLARY_AREA_M = 1200.0  # initial burglaries within this of Linlithgow Cross
+BURGLARY_REPEAT_M = 100.0  # follow-ups within this of the initial one
+BURGLARY_REPEAT_HOURS = (12, 144)  # follow-ups this long after the initial one
+
+#: The planted time patterns located like the places (see :data:`PATTERNS`).
+PATTERN_PLACES: tuple[PlaceSpec, ...] = (
+    PlaceSpec(
+        id="livingston_north_new",
+        name="Livingston North: new vehicle-crime hotspot (last three months)",
+        kind="new",
+        sigma_m=80.0,
+        radius_m=220.0,
+        ward=LIVINGSTON_NORTH_WARD,
+        agencies=("police",),
+        categories=("vehicle_crime",),
+    ),
+    PlaceSpec(
+        id="armadale_intensifying",
+        name="Armadale: intensifying antisocial behaviour",
+        kind="intensifying",
+        sigma_m=90.0,
+        radius_m=250.0,
+        ward=ARMADALE_WARD,
+        agencies=("police",),
+        categories=("antisocial_behaviour",),
+    ),
+)
 #: Wards the scenario plants in: the input must hold them.
-REQUIRED_WARDS = frozenset(p.ward for p in PLACES)
+REQUIRED_WARDS = frozenset(
+    [p.ward for p in PLACES + PATTERN_PLACES] + [LINLITHGOW_WARD]
+)
 
 
 def operation_summary() -> dict[str, Any]:

@@ -36,6 +36,7 @@ POLICE = {
     "drugs",
     "housebreaking",
     "vehicle_crime",
+    "burglary",  # the planted near-repeat series (issue 14)
 }
 FIRE = {
     "deliberate_secondary_fire",
@@ -439,3 +440,141 @@ def test_smaller_dataset_scales(boundaries: Boundaries) -> None:
     assert abs(counts["fire"] - 1_000) <= 100
     assert d.start == date(2025, 11, 1)
     assert re.fullmatch(r"\d{4}-\d\d-\d\d", d.operation["start"])
+
+
+# ------------------------------------------------------------ time patterns (issue 14)
+
+
+def _pattern(demo: DemoData, pid: str) -> dict:
+    return next(p for p in demo.patterns if p["id"] == pid)
+
+
+def _monthly(when: pd.Series, sel: pd.Series, demo: DemoData) -> np.ndarray:
+    months = pd.period_range(demo.start, demo.end, freq="M")[:-1]
+    counts = when[sel].dt.to_period("M").value_counts()
+    return counts.reindex(months, fill_value=0).to_numpy()
+
+
+def test_patterns_described_and_labelled(demo: DemoData) -> None:
+    import geo.demo.scenario
+
+    kinds = {p["id"]: p["kind"] for p in demo.patterns}
+    assert kinds == {
+        "livingston_north_new": "new",
+        "armadale_intensifying": "intensifying",
+        "linlithgow_burglary": "near_repeat",
+        "bonfire_night": "seasonal",
+    }
+    doc = geo.demo.scenario.__doc__ or ""
+    assert "SYNTHETIC" in doc
+    for pid in kinds:
+        assert pid in doc
+    json.dumps(demo.to_dict(), allow_nan=False)
+    # the Boghall scenario is untouched: still three planted places
+    assert [p["id"] for p in demo.planted] == [
+        "boghall",
+        "livingston_centre",
+        "breich_valley_grass",
+    ]
+
+
+def test_new_hotspot_in_last_three_months(demo: DemoData, when: pd.Series) -> None:
+    p = _pattern(demo, "livingston_north_new")
+    inc = demo.incidents
+    sel = _near(inc, p) & (inc["category"] == "vehicle_crime")
+    counts = _monthly(when, sel, demo)
+    last, before = counts[-3:].sum(), counts[:-3]
+    assert last >= 40
+    # every earlier three months together hold a small fraction of the last three
+    rolling = np.convolve(before, np.ones(3), mode="valid")
+    assert rolling.max() < 0.25 * last, (rolling.max(), last)
+
+
+def test_intensifying_hotspot(demo: DemoData, when: pd.Series) -> None:
+    from scipy.stats import kendalltau
+
+    p = _pattern(demo, "armadale_intensifying")
+    inc = demo.incidents
+    sel = _near(inc, p) & (inc["category"] == "antisocial_behaviour")
+    counts = _monthly(when, sel, demo)
+    tau, pval = kendalltau(np.arange(len(counts)), counts)
+    assert tau > 0.6 and pval < 1e-3, (tau, pval)
+    assert counts[-6:].sum() > 2.5 * counts[:6].sum()
+
+
+def _close_pairs(xy: np.ndarray, t_days: np.ndarray) -> int:
+    d = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
+    dt = np.abs(t_days[:, None] - t_days[None, :])
+    close = (d <= 200.0) & (dt <= 7.0)
+    return int(np.triu(close, k=1).sum())
+
+
+def test_near_repeat_burglary_series(
+    demo: DemoData, when: pd.Series, joined: pd.DataFrame
+) -> None:
+    inc = demo.incidents
+    sel = (inc["category"] == "burglary").to_numpy()
+    assert 24 <= sel.sum() <= 60  # "a few dozen"
+    xy = inc.loc[sel, ["easting", "northing"]].to_numpy()
+    t = ((when[sel] - when[sel].min()) / pd.Timedelta(days=1)).to_numpy()
+    observed = _close_pairs(xy, t)
+    rng = np.random.default_rng(1)
+    shuffled = np.array([_close_pairs(xy, rng.permutation(t)) for _ in range(199)])
+    p_value = (1 + (shuffled >= observed).sum()) / (1 + shuffled.size)
+    assert observed > 5 * shuffled.mean(), (observed, shuffled.mean())
+    assert p_value <= 0.01
+    # each burglary has another within 200 m and 7 days
+    d = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
+    dt = np.abs(t[:, None] - t[None, :])
+    close = (d <= 200.0) & (dt <= 7.0)
+    np.fill_diagonal(close, False)
+    assert close.any(axis=1).all()
+    # all in the Linlithgow ward (found by point-in-polygon)
+    assert _pattern(demo, "linlithgow_burglary")["ward"] == "S13002820"
+    assert (joined.loc[sel, "ward"] == "S13002820").all()
+
+
+# ----------------------------------------------------- road collisions (issue 15)
+
+
+def test_collisions_synthetic_on_main_roads(
+    demo: DemoData, boundaries: Boundaries
+) -> None:
+    import shapely
+
+    from geo.demo.scenario import ROADS, TOWNS
+
+    col = demo.collisions
+    assert 250 <= len(col) <= 350  # 150 a year over 24 months
+    assert (col["agency"] == "road").all()
+    assert col["synthetic"].all()
+    assert col["source_id"].str.fullmatch(r"DEMO-RTC-\d{6}").all()
+    assert col["source_id"].is_unique
+    assert set(col["category"]) <= {
+        "collision_fatal",
+        "collision_serious",
+        "collision_slight",
+    }
+    ksi = col["category"].isin(["collision_fatal", "collision_serious"]).mean()
+    assert 0.1 <= ksi <= 0.32
+    lines = shapely.MultiLineString([[TOWNS[a], TOWNS[b]] for _, a, b in ROADS])
+    pts = shapely.points(col[["easting", "northing"]].to_numpy())
+    assert (shapely.distance(pts, lines) <= 80.0).all()
+    assert shapely.contains(boundaries.area, pts).all()
+    when = pd.to_datetime(col["occurred_at"])
+    assert when.min() >= pd.Timestamp(demo.start)
+    assert when.max() < pd.Timestamp(demo.end)
+    rush = when.dt.hour.isin([7, 8, 16, 17]).mean()
+    assert rush > 2 * 4 / 24
+    # stored with the rest (for the service), sorted by time
+    both = demo.all_records
+    assert len(both) == len(demo.incidents) + len(col)
+    assert both["occurred_at"].is_monotonic_increasing
+
+
+def test_collisions_can_be_left_out(demo: DemoData, boundaries: Boundaries) -> None:
+    d = generate_demo(
+        boundaries.datazones, boundaries.wards, end=END, include_collisions=False
+    )
+    assert len(d.collisions) == 0
+    pd.testing.assert_frame_equal(d.incidents, demo.incidents)
