@@ -41,13 +41,18 @@ RULES: dict[str, str] = {
     "keys-revoke_api_key": "admin",
     "maps-tasking_png": "viewer",
     "maps-tasking": "viewer",
+    "feeds-get_feeds": "analyst",
+    "hotspots-get_backtest": "viewer",
+    "patterns-near_repeat": "viewer",
+    "patterns-temporal": "viewer",
+    "patterns-repeat_locations": "viewer",
 }
 
 # Object-level rules on top of the role: where they are enforced.
 OBJECT_RULES: dict[str, str] = {
     "evaluations-get_evaluation": "a partner reads only its own agency's evaluations (app.evaluation_service.read_evaluation)",
     "evaluations-create_evaluation": "a partner evaluates only its own agency's incidents",
-    "tasking-update_action": "a partner changes only actions owned by its own organisation",
-    "tasking-add_update": "a partner updates only actions owned by its own organisation",
+    "tasking-update_action": "a partner changes only actions owned by its own organisation (app.tasking.store.may_change)",
+    "tasking-add_update": "a partner updates only actions owned by its own organisation (app.tasking.store.may_change)",
     "incidents-list_incidents": "a partner reads only its own agency's records",
 }
