@@ -278,37 +278,42 @@ def knox_test(
     if isinstance(permutations, bool) or int(permutations) < 0:
         raise ParameterError(f"`permutations` must be >= 0, got {permutations!r}", param="permutations")
     d_edges = _edges(distance_bands_m, "distance_bands_m", integer=False)
-    # strips of the largest distance, west to east within each: neighbours sit close in
-    # memory (a relabelling: it changes no count)
-    order = np.lexsort((x, np.floor((y - y.min()) / max(d_edges[-1], 1.0))))
-    x, y, t = x[order], y[order], t[order]
     t_edges = _edges(time_bands_days, "time_bands_days", integer=True)
+    pairs, t, n_close = _band_pairs(x, y, t, d_edges, t_edges)
     nd, nt = len(d_edges) - 1, len(t_edges) - 1
-    i, j, dist = close_pairs(x, y, d_edges[-1])
-    if len(i) > MAX_PAIRS:
-        raise TooLargeError(f"{len(i):,} pairs closer than {d_edges[-1]:g} m: narrow the distance bands or the window",
-                            param="distance_bands_m")
-    dband = np.searchsorted(np.asarray(d_edges), dist, side="right") - 1
-    keep = dband >= 0  # pairs closer than the first edge are in no band
-    pairs = _Pairs(i[keep], j[keep], dband[keep], t, t_edges, nd)
     observed = pairs.counts(pairs.days[:, None])[0]
-    s_d = np.bincount(dband[keep], minlength=nd)[:nd]
+    s_d = np.bincount(pairs.dband, minlength=nd)[:nd]
     t_k = time_band_pairs(t, t_edges)
     n = len(x)
     total = n * (n - 1) // 2
     expected = (s_d[:, None] * t_k[None, :] / total).ravel()
     perms = int(permutations)
-    ncells = nd * nt
-    p = np.full(ncells, np.nan)
+    p = np.full(nd * nt, np.nan)
     if perms:
         sims = pairs.simulate(perms, seed)
         p = (1 + (sims >= observed[None, :]).sum(axis=0)) / (1 + perms)
     cells = _cells(d_edges, t_edges, observed, expected, p if perms else None)
     return KnoxResult(
         cells=tuple(cells), distance_edges_m=d_edges, time_edges_days=tuple(int(v) for v in t_edges),
-        n_incidents=n, n_pairs_total=total, n_pairs_close=int(keep.sum()), permutations=perms, seed=seed,
+        n_incidents=n, n_pairs_total=total, n_pairs_close=n_close, permutations=perms, seed=seed,
         observed=observed.reshape(nd, nt), expected=expected.reshape(nd, nt), p_values=p.reshape(nd, nt),
     )
+
+
+def _band_pairs(x: FloatArray, y: FloatArray, t: IntArray, d_edges: tuple[float, ...],
+                t_edges: tuple[float, ...]) -> tuple[_Pairs, IntArray, int]:
+    """The close pairs with their distance bands, on incidents sorted for memory locality."""
+    # strips of the largest distance, west to east within each: neighbours sit close in
+    # memory (a relabelling: it changes no count)
+    order = np.lexsort((x, np.floor((y - y.min()) / max(d_edges[-1], 1.0))))
+    x, y, t = x[order], y[order], t[order]
+    i, j, dist = close_pairs(x, y, d_edges[-1])
+    if len(i) > MAX_PAIRS:
+        raise TooLargeError(f"{len(i):,} pairs closer than {d_edges[-1]:g} m: narrow the distance bands or the window",
+                            param="distance_bands_m")
+    dband = np.searchsorted(np.asarray(d_edges), dist, side="right") - 1
+    keep = dband >= 0  # pairs closer than the first edge are in no band
+    return _Pairs(i[keep], j[keep], dband[keep], t, t_edges, len(d_edges) - 1), t, int(keep.sum())
 
 
 def _cells(d_edges: tuple[float, ...], t_edges: tuple[float, ...], observed: IntArray, expected: FloatArray,
