@@ -46,8 +46,8 @@ def hotspot_collection(svc: Any, who: Any, f: Any, *, method: str = "dbscan", ep
                        overlap_only: bool = False, permutations: int = 199, seed: int = 0) -> dict[str, Any]:
     """The hotspot FeatureCollection for these filters (shared by the API and the maps)."""
     from app.analysis import cached, remember_hotspots
-    from geo.hotspots import overlap_hotspots, to_geojson
     from geo.errors import EmptyInputError, TooFewIncidentsError
+    from geo.hotspots import overlap_hotspots, to_geojson
 
     disclosure.check_floors(who, eps_m=eps_m, min_samples=min_samples, min_cluster_size=min_cluster_size)
     period = {"from": f.window.start.isoformat(), "to": f.window.end.isoformat(), "label": f.window.label()}

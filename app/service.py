@@ -85,7 +85,7 @@ class Service:
 
     def __init__(self, settings: Settings, *, boundaries: Boundaries | None = None, migrate: bool = True) -> None:
         self.settings = settings
-        self.boundaries = boundaries or load_boundaries(settings.effective_boundaries_dir)
+        self.boundaries = boundaries or load_boundaries(settings.effective_boundaries_dir, area=settings.area)
         self.index = area_index(self.boundaries)
         self.engine: Engine = make_engine(settings.effective_database_url)
         if migrate:  # workers of `hotspots serve` pass False: the database is migrated before they start
@@ -252,8 +252,8 @@ class Service:
     def _area_clauses(self, area: shapely.Geometry) -> list[sa.ColumnElement[bool]]:
         c = incidents.c
         if self.engine.dialect.name == "postgresql":
-            geom = sa.literal_column("incidents.geom")
-            return [sa.func.ST_Intersects(geom, sa.func.ST_GeomFromText(area.wkt, 27700))]
+            geom: sa.ColumnElement[Any] = sa.literal_column("incidents.geom")
+            return [sa.func.ST_Intersects(geom, sa.func.ST_GeomFromText(area.wkt, 27700)).is_(True)]
         x0, y0, x1, y1 = area.bounds
         return [c.easting.between(x0, x1), c.northing.between(y0, y1)]
 

@@ -18,8 +18,8 @@ from pyproj import Transformer
 from scipy.spatial import cKDTree
 
 from geo import maps
-from geo.hotspots import find_hotspots, to_geojson
 from geo.errors import ParameterError
+from geo.hotspots import find_hotspots, to_geojson
 from geo.kde import kde_surface
 from geo.planted import plant_incidents
 
