@@ -59,40 +59,48 @@ the library is missing; the two agree closely (adjusted Rand index > 0.9 in the 
 but may split ties differently. HDBSCAN refuses windows above ``HDBSCAN_MAX_INCIDENTS``
 (200,000) with :class:`~geo.errors.TooLargeError`; use DBSCAN for larger windows.
 
+Hotspot scale: places
+---------------------
+With the default parameters (neither ``eps_m`` nor ``min_samples`` given) every DBSCAN
+cluster is reduced to its *places* (:mod:`.place`): locations with more incidents within
+``min(eps, 75 m)`` than the window's own background rate around them makes likely
+(P <= 1/N), linked within that radius, border points dropped. ``labels`` stays
+scikit-learn's DBSCAN labelling; ``hotspot_labels`` gives each row's place. Given
+parameters keep the clusters as found.
+
+Significance
+------------
+Each hotspot's densest spot (most incidents within the place radius of one location) is
+compared with a Poisson background of the window's own intensity (~2 km scale): the
+expected number of equally dense spots anywhere in the window bounds the p-value,
+Benjamini-Hochberg across hotspots gives ``p_fdr``; ``significant`` is ``p_fdr <= 0.05``
+(:mod:`.significance`).
+
 Hotspot polygons
 ----------------
-The convex hull of the cluster's incidents (``hull="convex"``, default) or a concave
-hull (``hull="concave"``: :func:`shapely.concave_hull` with ``ratio=0.5``, no holes),
-buffered by ``max(eps_m / 2, 25 m)`` (25 m for HDBSCAN without eps_m). A buffer of a
-hull is always a single valid, non-self-intersecting polygon, so one or two distinct
-locations still give a polygon. Polygons are in EPSG:27700; GeoJSON is reprojected to
-WGS84 with coordinates [lon, lat] rounded to 1e-7 degrees (about 1 cm).
+The convex (or concave) hull of the hotspot's locations buffered by ``max(r / 2, 25 m)``
+with r the place radius (default parameters) or ``eps_m`` (given), 25 m for HDBSCAN
+without eps_m (:mod:`.polygons`). GeoJSON is WGS84 [lon, lat] rounded to 1e-7 degrees.
 
 Overlap rule
 ------------
-A hotspot is a police/fire **overlap** hotspot when it holds at least
+A hotspot is a police/fire **overlap** hotspot when (1) it holds at least
 ``min_agency_count`` (default 3) incidents of EACH agency and each agency's share of the
-hotspot's incidents is at least ``min(min_agency_share, 0.5 x that agency's share of the
-whole window)`` (``min_agency_share`` default 0.2). The relative part matters because the
-agencies' volumes differ: fire is about a tenth of all incidents, so a place where fire
-makes up 14% of incidents holds more fire than the area as a whole and is a joint
-problem, while a fixed 20% bar would call it police-only. A purely police or purely fire
-cluster is never an overlap hotspot (fewer than 3 of the other agency, or a share below
-half of its usual share).
+hotspot is at least ``min(min_agency_share, 0.5 x that agency's share of the window)``
+(``min_agency_share`` default 0.2; :func:`is_overlap`), AND (2) its police/fire
+co-location is significant at 0.05 in a permutation test that repeats this selection in
+every relabelling and adjusts for the number of hotspots (studentised max-T,
+:mod:`.overlap_significance`; ``overlap_p``).
 
 Properties, id and rank
 -----------------------
 ``id`` is ``"H-"`` + the first 12 hex digits of the SHA-1 of the method parameters and
-the sorted ``agency:source_id`` keys of the members: the same data and parameters give
-the same id, whatever the row order. ``trend`` splits the period [start, end) at its
-midpoint (the window's first and last incident when no period is given) and reports the
-counts before and after and ``change_pct = 100 (second - first) / first`` (``None`` when
-first is 0). The rank score is::
+the sorted ``agency:source_id`` keys of the members. ``trend`` splits the period at its
+midpoint. The rank score (:mod:`.ranking`) is::
 
     score = n × (1.5 if overlap else 1) × clip(sqrt((second_half + 1) / (first_half + 1)), 0.5, 2)
+              × (1 if significant else 0.25)
 
-so the number of incidents counts most, joint police/fire problems weigh half as much
-again and a rising (falling) trend raises (lowers) the score by at most a factor 2.
 Rank 1 is the highest score (ties: more incidents, then id).
 
 References

@@ -17,7 +17,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from sklearn.cluster import DBSCAN, HDBSCAN
+import numpy.typing as npt
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
+from sklearn.cluster import HDBSCAN
 
 from geo.errors import TooFewIncidentsError, TooLargeError
 from geo.hotspots._common import NOISE, FloatArray, IntArray
@@ -79,10 +83,52 @@ def dbscan_labels(
     -------
     ndarray of shape (n_incidents,)
         scikit-learn's labels (``-1`` noise), equal to a plain run on every row.
+
+    Notes
+    -----
+    The same algorithm as scikit-learn's ``dbscan_inner`` without its per-point
+    neighbour lists: a location is core when the incidents within ``eps`` (itself and
+    its duplicates included) number at least ``min_samples``; clusters are the
+    connected groups of core locations, numbered in order of their first location;
+    a border location takes the lowest label among its core neighbours (the cluster
+    scikit-learn's breadth-first search reaches first). The tests compare the labels
+    with ``sklearn.cluster.DBSCAN`` on every row.
     """
-    model = DBSCAN(eps=eps_m, min_samples=min_samples)
-    labels_u = model.fit(uniq, sample_weight=mult).labels_.astype(np.int64)
+    n_loc = uniq.shape[0]
+    pairs = cKDTree(uniq).query_pairs(eps_m, output_type="ndarray")
+    i, j = pairs[:, 0], pairs[:, 1]
+    w = mult.astype(np.float64)
+    weight = w + np.bincount(i, weights=w[j], minlength=n_loc)
+    weight += np.bincount(j, weights=w[i], minlength=n_loc)
+    core = weight >= min_samples
+    both = core[i] & core[j]
+    graph = coo_matrix(
+        (np.ones(int(both.sum())), (i[both], j[both])), shape=(n_loc, n_loc)
+    )
+    _, comp = connected_components(graph, directed=False)
+    labels_u = np.full(n_loc, NOISE, dtype=np.int64)
+    core_idx = np.flatnonzero(core)
+    if core_idx.size:
+        comps, first = np.unique(comp[core_idx], return_index=True)  # first: min index
+        order = np.argsort(core_idx[first], kind="stable")
+        remap = np.full(int(comp.max()) + 1, NOISE, dtype=np.int64)
+        remap[comps[order]] = np.arange(order.size)
+        labels_u[core_idx] = remap[comp[core_idx]]
+        _label_borders(labels_u, core, i, j)
     return labels_u[inv]
+
+
+def _label_borders(
+    labels_u: IntArray, core: npt.NDArray[np.bool_], i: IntArray, j: IntArray
+) -> None:
+    """Give each non-core location the lowest label among its core neighbours."""
+    big = np.iinfo(np.int64).max
+    best = np.full(labels_u.size, big, dtype=np.int64)
+    for a, b in ((i, j), (j, i)):
+        sel = ~core[a] & core[b]
+        np.minimum.at(best, a[sel], labels_u[b[sel]])
+    border = (best < big) & ~core
+    labels_u[border] = best[border]
 
 
 def check_hdbscan_size(n: int, min_cluster_size: int, min_samples: int | None) -> None:

@@ -22,16 +22,28 @@ from geo.hotspots._common import (
     OUTSIDE,
     IntArray,
     check_incidents,
+    check_int,
     iso,
+)
+from geo.hotspots.background import background
+from geo.hotspots.judge import (
+    PLACE_RULE,
+    SIGNIFICANCE_NOTE,
+    cluster_peaks,
+    judge,
+    overlap_parameters,
 )
 from geo.hotspots.overlap import (
     DEFAULT_MIN_AGENCY_COUNT,
     DEFAULT_MIN_AGENCY_SHARE,
     DEFAULT_MIN_RELATIVE_SHARE,
-    is_overlap,
 )
+from geo.hotspots.overlap_significance import (
+    OVERLAP_PERMUTATIONS,
+)
+from geo.hotspots.place import PLACE_RADIUS_M, find_places
 from geo.hotspots.polygons import MIN_BUFFER_M, hull_polygons
-from geo.hotspots.ranking import hotspot_id, score
+from geo.hotspots.ranking import hotspot_id
 from geo.hotspots.results import Hotspot, HotspotResult, Trend
 from geo.hotspots.summary import area_codes, counted, member_keys, simd_deciles
 from geo.hotspots.window import METHODS, Window, check_args, select_window
@@ -53,12 +65,16 @@ class _Clustering:
     buffer_m: float
     chosen_by: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    places: bool = False  # reduce the clusters to places (default DBSCAN parameters)
+    radius_m: float = PLACE_RADIUS_M
+    peak: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 def _dbscan(
     w: Window, eps_m: float | None, min_samples: int | None, max_eps: float | None
 ) -> _Clustering:
     n = w.xy.shape[0]
+    places = eps_m is None and min_samples is None
     chosen_by: dict[str, str] = {}
     warnings: list[str] = []
     if min_samples is None:
@@ -90,9 +106,12 @@ def _dbscan(
         eps_m=eps_m,
         min_samples=min_samples,
         min_cluster_size=None,
-        buffer_m=max(eps_m / 2.0, MIN_BUFFER_M),
+        buffer_m=max(
+            (min(eps_m, PLACE_RADIUS_M) if places else eps_m) / 2.0, MIN_BUFFER_M
+        ),
         chosen_by=chosen_by,
         warnings=warnings,
+        places=places,
     )
 
 
@@ -215,7 +234,6 @@ def _drafts(
     cl: _Clustering,
     params_key: str,
     hull: str,
-    rule: dict[str, Any],
 ) -> list[dict[str, Any]]:
     """Properties of every cluster, vectorised over members (before ranking)."""
     n_clusters = int(cl.win_labels.max()) + 1
@@ -241,19 +259,11 @@ def _drafts(
     member_lists = np.split(mem_pos[by_label], np.cumsum(n_per)[:-1])
     drafts: list[dict[str, Any]] = []
     for c in range(n_clusters):
-        ov = is_overlap(
-            int(n_pol[c]),
-            int(n_fire[c]),
-            int(n_per[c]),
-            window_fire_share=w.fire_share,
-            **rule,
-        )
         f, s = int(first[c]), int(second[c])
         wc = worst.get(c, np.nan)
         drafts.append(
             {
                 "id": hotspot_id(params_key, key_lists[c]),
-                "score": score(int(n_per[c]), ov, f, s),
                 "label": c,
                 "n": int(n_per[c]),
                 "n_police": int(n_pol[c]),
@@ -269,10 +279,10 @@ def _drafts(
                     second_half=s,
                     change_pct=None if f == 0 else round(100.0 * (s - f) / f, 6),
                 ),
-                "overlap": ov,
                 "centroid_easting": round(float(cx[c]), 2),
                 "centroid_northing": round(float(cy[c]), 2),
                 "area_m2": round(float(areas[c]), 1),
+                "area_km2": round(float(areas[c]) / 1e6, 4),
                 "geometry": polys[c],
                 "members": member_lists[c],
             }
@@ -289,24 +299,57 @@ def _result(
     hull: str,
     min_probability: float,
     rule: dict[str, Any],
+    test: tuple[int, int | None],
 ) -> HotspotResult:
     labels = np.full(len(incidents), OUTSIDE, dtype=np.int64)
     labels[w.win] = cl.labels
+    bg = background(w.xy, boundaries)
+    n_dbscan = int(cl.win_labels.max()) + 1 if cl.win_labels.size else 0
+    if cl.places:
+        pl = find_places(
+            w.uniq, w.inv, w.mult, cl.win_labels, eps_m=float(cl.eps_m or 0), bg=bg
+        )
+        cl.win_labels, cl.radius_m, cl.peak = pl.labels, pl.radius_m, pl.peak
+        cl.chosen_by["hotspot_scale"] = PLACE_RULE
+        cl.chosen_by["min_samples_local"] = "min {}, median {}, max {}".format(
+            *pl.min_samples_range
+        )
+    else:
+        cl.radius_m = min(cl.eps_m or PLACE_RADIUS_M, PLACE_RADIUS_M)
+        cl.peak = cluster_peaks(w.uniq, w.inv, w.mult, cl.win_labels, cl.radius_m)
+        cl.chosen_by["hotspot_scale"] = "the clusters as found (parameters given)"
+    hot_labels = np.full(len(incidents), OUTSIDE, dtype=np.int64)
+    hot_labels[w.win] = cl.win_labels
     n = int(w.xy.shape[0])
     n_clusters = int(cl.win_labels.max()) + 1 if cl.win_labels.size else 0
     parameters = _parameters(method, w, cl, hull, rule, min_probability, n_clusters)
+    parameters["n_dbscan_clusters" if method == "dbscan" else "n_hdbscan_clusters"] = (
+        n_dbscan
+    )
+    parameters["place_radius_m"] = cl.radius_m
+    parameters["significance"] = SIGNIFICANCE_NOTE
     warnings = list(cl.warnings)
     if n_clusters == 0:
         warnings.append("no cluster was found with these parameters")
         return HotspotResult(
-            hotspots=(), labels=labels, parameters=parameters, warnings=tuple(warnings)
+            hotspots=(),
+            labels=labels,
+            parameters=parameters,
+            warnings=tuple(warnings),
+            hotspot_labels=hot_labels,
         )
     warnings.extend(_coarse_warning(cl.win_labels, n))
     params_key = (
         f"{method}|eps={cl.eps_m!r}|min_samples={cl.min_samples}|"
         f"min_cluster_size={cl.min_cluster_size}"
     )
-    drafts = _drafts(incidents, boundaries, w, cl, params_key, hull, rule)
+    drafts = _drafts(incidents, boundaries, w, cl, params_key, hull)
+    agency = incidents["agency"].astype(str).to_numpy(dtype=object)[w.win]
+    judged = {**rule, "window_fire_share": w.fire_share}
+    ot = judge(
+        drafts, w.xy, agency, cl.win_labels, cl.peak, cl.radius_m, bg, judged, test
+    )
+    parameters["overlap_test"] = overlap_parameters(ot)
     drafts.sort(key=lambda d: (-d["score"], -d["n"], d["id"]))
     hotspots = tuple(Hotspot(rank=r + 1, **d) for r, d in enumerate(drafts))
     return HotspotResult(
@@ -314,6 +357,8 @@ def _result(
         labels=labels,
         parameters=parameters,
         warnings=tuple(warnings),
+        hotspot_labels=hot_labels,
+        overlap_test=ot,
     )
 
 
@@ -331,6 +376,8 @@ def find_hotspots(
     min_agency_share: float = DEFAULT_MIN_AGENCY_SHARE,
     max_default_eps_m: float | None = params.DEFAULT_MAX_EPS_M,
     hdbscan_min_probability: float = density.HDBSCAN_MIN_PROBABILITY,
+    overlap_permutations: int = OVERLAP_PERMUTATIONS,
+    seed: int | None = 0,
 ) -> HotspotResult:
     """Density-cluster hotspots of a window of incidents.
 
@@ -340,27 +387,30 @@ def find_hotspots(
         Incidents (``source_id, agency, category, occurred_at, easting, northing``;
         optional ``datazone, ward, simd_decile``).
     boundaries
-        Used for the SIMD decile of the data zones (else the ``simd_decile`` column).
+        Study area of the background and the SIMD deciles (else ``simd_decile``).
     method
-        ``"dbscan"`` (default) or ``"hdbscan"``.
+        ``"dbscan"`` (default; reduced to places unless parameters are given) or
+        ``"hdbscan"``.
     eps_m, min_samples, min_cluster_size
-        DBSCAN radius (m; HDBSCAN's ``cluster_selection_epsilon``), ``min_samples`` and
-        HDBSCAN's smallest cluster; defaults are chosen in :mod:`.params`.
+        DBSCAN radius (m; HDBSCAN's ``cluster_selection_epsilon``), ``min_samples``,
+        HDBSCAN's smallest cluster; defaults in :mod:`.params`.
     period
-        ``(start, end)``: start <= occurred_at < end (either may be ``None``; naive
-        values are Europe/London). Also the period of the trend.
+        ``(start, end)``: start <= occurred_at < end (naive: Europe/London).
     hull
-        ``"convex"`` (default) or ``"concave"`` hull polygons.
+        ``"convex"`` (default) or ``"concave"``.
     min_agency_count, min_agency_share
-        The overlap rule (:mod:`.overlap`).
+        The overlap count rule (:mod:`.overlap`).
     max_default_eps_m
         Cap on the *default* DBSCAN eps (150 m, street scale); ``None`` disables it.
     hdbscan_min_probability
         HDBSCAN: members of lower membership probability are noise (default 0.5).
+    overlap_permutations, seed
+        Relabellings (default 199) and seed of the test behind ``overlap`` (:mod:`.judge`).
 
     Returns
     -------
     HotspotResult
+        Ranked by score, which discounts non-significant hotspots (:mod:`.ranking`).
 
     Raises
     ------
@@ -374,16 +424,9 @@ def find_hotspots(
         For invalid parameters or incident columns.
     """
     check_incidents(incidents)
-    eps_m, min_samples, min_cluster_size, min_agency_count = check_args(
-        method,
-        hull,
-        eps_m,
-        min_samples,
-        min_cluster_size,
-        min_agency_count,
-        min_agency_share,
-        hdbscan_min_probability,
-    )
+    args = (method, hull, eps_m, min_samples, min_cluster_size, min_agency_count)
+    checked = check_args(*args, min_agency_share, hdbscan_min_probability)
+    eps_m, min_samples, min_cluster_size, min_agency_count = checked
     w = select_window(incidents, period)
     cl = (
         _dbscan(w, eps_m, min_samples, max_default_eps_m)
@@ -392,4 +435,5 @@ def find_hotspots(
     )
     rule = {"min_agency_count": min_agency_count, "min_agency_share": min_agency_share}
     opts = (method, hull, hdbscan_min_probability)
-    return _result(incidents, boundaries, w, cl, *opts, rule)
+    test = (check_int(overlap_permutations, "overlap_permutations", 0), seed)
+    return _result(incidents, boundaries, w, cl, *opts, rule, test)

@@ -1,29 +1,30 @@
-"""The police/fire overlap rule and the co-location of overlap hotspots.
+"""The police/fire overlap count rule and the co-location of overlap hotspots.
 
-A hotspot is a police/fire **overlap** hotspot when it holds at least
-``min_agency_count`` (default 3) incidents of EACH agency and each agency's share of the
-hotspot's incidents is at least ``min(min_agency_share, 0.5 x that agency's share of the
-whole window)`` (``min_agency_share`` default 0.2).
+The count rule (:func:`is_overlap`): at least ``min_agency_count`` (default 3)
+incidents of EACH agency and each agency's share of the hotspot at least
+``min(min_agency_share, 0.5 x that agency's share of the whole window)``
+(``min_agency_share`` default 0.2). It is necessary, not sufficient: ``overlap`` also
+needs significant co-location (:mod:`.overlap_significance`).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy.spatial import cKDTree
 
 from geo.errors import ParameterError
 from geo.hotspots._common import OUTSIDE, FloatArray, IntArray, check_incidents
-from geo.hotspots.colocation import (
-    LCLQ_K,
-    PERMUTATIONS,
-    global_clq_pair,
-    mean_local_clq_sets,
+from geo.hotspots.colocation import LCLQ_K, MeanLocalClqResult, global_clq_pair
+from geo.hotspots.overlap_significance import (
+    OVERLAP_PERMUTATIONS,
+    OverlapTest,
+    assess_overlap,
 )
-from geo.hotspots.results import Hotspot, HotspotResult, OverlapHotspot, OverlapResult
+from geo.hotspots.results import HotspotResult, OverlapHotspot, OverlapResult
 
 __all__ = [
     "DEFAULT_MIN_AGENCY_COUNT",
@@ -77,18 +78,23 @@ def overlap_hotspots(
     result: HotspotResult,
     incidents: pd.DataFrame,
     *,
-    permutations: int = PERMUTATIONS,
+    permutations: int = OVERLAP_PERMUTATIONS,
     seed: int | None = 0,
     k: int = LCLQ_K,
 ) -> OverlapResult:
-    """The police/fire overlap hotspots of ``result`` with co-location measures.
+    """The police/fire overlap hotspots of ``result`` with their co-location measures.
 
-    For each overlap hotspot: the mean local CLQ (Wang et al. 2017) of its fire
-    incidents towards police and of its police incidents towards fire, computed over all
-    the window's incidents, each with permutation p-values in which the hotspot's focal
-    incidents keep their labels and all other labels are shuffled
-    (:func:`geo.hotspots.colocation.mean_local_clq`). The window's global CLQ in both directions
-    (:func:`geo.hotspots.colocation.global_clq_pair`) is reported once for the whole result.
+    A hotspot is kept when its ``overlap`` is true: it passes the count rule and its
+    co-location survives the select-and-test permutation test
+    (:mod:`.overlap_significance`). With the same ``permutations``, ``seed`` and ``k``
+    as :func:`~geo.hotspots.find_hotspots` used, its test is reused; otherwise it is
+    run again with these settings and decides ``overlap``. For each kept hotspot the
+    mean local CLQ (Wang et al. 2017) of its fire incidents towards police and of its
+    police incidents towards fire are reported, computed over all the window's
+    incidents, with unadjusted p-values from the same relabellings of ALL incidents
+    (agency counts kept, locations fixed); ``overlap_p`` is the adjusted one. The
+    window's global CLQ in both directions (:func:`global_clq_pair`, ``permutations``
+    relabellings) is reported once.
 
     Parameters
     ----------
@@ -97,10 +103,9 @@ def overlap_hotspots(
     incidents
         The same frame that was passed to :func:`find_hotspots`.
     permutations
-        R for every test (default 999).
+        R relabellings (default 199).
     seed
-        Seed; each hotspot's tests get a seed derived from ``seed`` and the hotspot id,
-        so a hotspot's p-values do not depend on which other hotspots exist.
+        Seed of the relabellings.
     k
         Neighbours of the local CLQ (default 10; lowered to N - 1 for tiny windows).
 
@@ -123,22 +128,22 @@ def overlap_hotspots(
     win = np.flatnonzero(result.labels != OUTSIDE)
     xy = incidents[["easting", "northing"]].to_numpy(np.float64)[win]
     agency = incidents["agency"].astype(str).to_numpy(dtype=object)[win]
-    n_w = win.size
-    has_both = bool((agency == "police").any() and (agency == "fire").any())
     g_fp = g_pf = None
-    if has_both and n_w >= 2:
+    if (agency == "police").any() and (agency == "fire").any() and win.size >= 2:
         g_fp, g_pf = global_clq_pair(
             xy, agency, "fire", "police", permutations=permutations, seed=seed
         )
-    k_used = max(1, min(k, n_w - 1))
-    out = _local_measures(result, win, xy, agency, k_used, permutations, seed)
+    ot = _overlap_test(result, xy, agency, win, permutations, seed, k)
+    out = _kept(result, ot, agency)
     parameters = dict(result.parameters)
     parameters["colocation"] = {
         "measure": "mean local co-location quotient (Wang et al. 2017), Gaussian "
         "adaptive kernel; global CLQ (Leslie & Kronenfeld 2011)",
-        "k": k_used,
+        "test": ot.method,
+        "k": ot.k,
         "permutations": permutations,
         "seed": seed,
+        "alpha": ot.alpha,
     }
     return OverlapResult(
         hotspots=tuple(out),
@@ -149,54 +154,80 @@ def overlap_hotspots(
     )
 
 
-def _hotspot_seeds(
-    overlaps: list[Hotspot], seed: int | None
-) -> tuple[list[int | None], list[int | None]]:
-    """Per hotspot, the seeds of the two directions (from ``seed`` and the id)."""
-    seeds_fp: list[int | None] = []
-    seeds_pf: list[int | None] = []
-    for h in overlaps:
-        ss = np.random.SeedSequence(None if seed is None else [seed, int(h.id[2:], 16)])
-        s1, s2 = (int(x) for x in ss.generate_state(2))
-        seeds_fp.append(s1)
-        seeds_pf.append(s2)
-    return seeds_fp, seeds_pf
-
-
-def _local_measures(
+def _overlap_test(
     result: HotspotResult,
-    win: IntArray,
     xy: FloatArray,
     agency: npt.NDArray[Any],
-    k_used: int,
+    win: IntArray,
     permutations: int,
     seed: int | None,
-) -> list[OverlapHotspot]:
-    """Mean local CLQ in both directions of every overlap hotspot of ``result``."""
-    n_w = win.size
-    pos_in_window = np.full(result.labels.shape[0], -1, dtype=np.int64)
-    pos_in_window[win] = np.arange(n_w)
-    tree = cKDTree(xy) if n_w else None
-    overlaps = [h for h in result.hotspots if h.overlap]
-    if not overlaps:
-        return []
-    member_sets = [pos_in_window[h.members] for h in overlaps]
-    seeds_fp, seeds_pf = _hotspot_seeds(overlaps, seed)
-    fps, pfs = (
-        mean_local_clq_sets(
-            xy,
-            agency,
-            a,
-            b,
-            member_sets=member_sets,
-            k=k_used,
-            permutations=permutations,
-            seeds=s,
-            tree=tree,
-        )
-        for a, b, s in (("fire", "police", seeds_fp), ("police", "fire", seeds_pf))
+    k: int,
+) -> OverlapTest:
+    """The result's own test when the settings agree, else a new one."""
+    k_used = max(1, min(k, win.size - 1))
+    ot = result.overlap_test
+    if ot is not None and (ot.permutations, ot.seed, ot.k) == (
+        permutations,
+        seed,
+        k_used,
+    ):
+        return ot
+    labels = (
+        result.hotspot_labels if result.hotspot_labels is not None else result.labels
     )
-    return [
-        OverlapHotspot(hotspot=h, fire_to_police=fp, police_to_fire=pf)
-        for h, fp, pf in zip(overlaps, fps, pfs, strict=True)
-    ]
+    p = result.parameters
+    return assess_overlap(
+        xy,
+        agency,
+        labels[win],
+        len(result.hotspots),
+        min_agency_count=p["min_agency_count"],
+        min_agency_share=p["min_agency_share"],
+        min_relative_share=p["min_relative_share"],
+        window_fire_share=p["window_fire_share"],
+        permutations=permutations,
+        seed=seed,
+        k=k,
+    )
+
+
+def _kept(
+    result: HotspotResult, ot: OverlapTest, agency: npt.NDArray[Any]
+) -> list[OverlapHotspot]:
+    """OverlapHotspot for every hotspot the test calls an overlap, in rank order."""
+    n = int(agency.size)
+    n_pol = int(np.count_nonzero(agency == "police"))
+    n_fire = int(np.count_nonzero(agency == "fire"))
+    out: list[OverlapHotspot] = []
+    for h in result.hotspots:
+        c = h.label
+        if not ot.overlap[c]:
+            continue
+        hh = replace(h, overlap=True, overlap_p=float(ot.p_adjusted[c]))
+
+        def measure(
+            a: str, b: str, value: float, p: float, focal: int
+        ) -> MeanLocalClqResult:
+            n_a, n_b = (n_fire, n_pol) if a == "fire" else (n_pol, n_fire)
+            return MeanLocalClqResult(
+                a=a,
+                b=b,
+                k=ot.k,
+                mean_lclq=float(value),
+                p_attraction=None if np.isnan(p) else float(p),
+                p_avoidance=None,
+                n_focal=focal,
+                n=n,
+                n_a=n_a,
+                n_b=n_b,
+                permutations=ot.permutations,
+            )
+
+        fp = measure(
+            "fire", "police", ot.fire_to_police[c], ot.p_fire_to_police[c], h.n_fire
+        )
+        pf = measure(
+            "police", "fire", ot.police_to_fire[c], ot.p_police_to_fire[c], h.n_police
+        )
+        out.append(OverlapHotspot(hotspot=hh, fire_to_police=fp, police_to_fire=pf))
+    return out

@@ -99,9 +99,32 @@ def _weighted_k_distances(
     todo = np.flatnonzero(mult - 1 < need)
     if todo.size == 0:
         return out
-    kq = min(n_loc, need + 1)
     tree = cKDTree(uniq)
+    # most locations reach `need` incidents within far fewer than `need` locations when
+    # locations repeat: query a few neighbours first, more only for the rows not done
+    kq = min(n_loc, max(2, math.ceil(1.5 * need / float(mult.mean())) + 1))
+    while todo.size:
+        done = _kth_weighted(tree, uniq, mult, todo, kq, need, out)
+        todo = todo[~done]
+        if kq >= n_loc:
+            break
+        kq = min(n_loc, 2 * kq)
+    return out
+
+
+def _kth_weighted(
+    tree: cKDTree,
+    uniq: FloatArray,
+    mult: IntArray,
+    todo: IntArray,
+    kq: int,
+    need: int,
+    out: FloatArray,
+) -> npt.NDArray[np.bool_]:
+    """Fill ``out`` for the rows of ``todo`` whose ``kq`` nearest hold ``need``."""
+    done = np.zeros(todo.size, dtype=bool)
     step = max(1, _KNN_CELLS // kq)
+    last = kq >= uniq.shape[0]
     for s in range(0, todo.size, step):
         rows = todo[s : s + step]
         dist, idx = tree.query(uniq[rows], k=kq)
@@ -111,9 +134,11 @@ def _weighted_k_distances(
         self_col = idx == rows[:, None]
         w = np.where(self_col, mult[rows][:, None] - 1, w)
         cum = np.cumsum(w, axis=1)
+        ok = (cum[:, -1] >= need) | last
         col = np.argmax(cum >= need, axis=1)
-        out[rows] = dist[np.arange(rows.size), col]
-    return out
+        out[rows[ok]] = dist[np.arange(rows.size), col][ok]
+        done[s : s + rows.size] = ok
+    return done
 
 
 def k_distances(xy: npt.ArrayLike, *, min_samples: int) -> FloatArray:

@@ -9,6 +9,7 @@ import shapely
 
 from geo.hotspots._common import IntArray
 from geo.hotspots.colocation import ClqResult, MeanLocalClqResult
+from geo.hotspots.overlap_significance import OverlapTest
 
 __all__ = ["Hotspot", "HotspotResult", "OverlapHotspot", "OverlapResult", "Trend"]
 
@@ -63,11 +64,22 @@ class Hotspot:
     trend
         :class:`Trend` over the period.
     overlap
-        Police/fire overlap hotspot (module notes).
+        Police/fire overlap hotspot: passes the count rule AND its co-location is
+        significant in the select-and-test permutation test (:mod:`.overlap_significance`).
     centroid_easting, centroid_northing
         Mean position of the members (EPSG:27700).
-    area_m2
-        Area of the polygon.
+    area_m2, area_km2
+        Area of the polygon (m², km²).
+    peak_count
+        Most incidents within the place radius of one of its locations.
+    expected_n
+        Background expectation of incidents in the polygon (:mod:`.significance`).
+    p_value, p_fdr, significant
+        Scan-bound p-value against the background, BH-adjusted across the hotspots,
+        and ``p_fdr <= 0.05``.
+    overlap_p
+        Adjusted p-value of the co-location test (``None`` when not a candidate or
+        untested; :mod:`.overlap_significance`).
     geometry
         The polygon (EPSG:27700).
     members
@@ -94,6 +106,13 @@ class Hotspot:
     area_m2: float
     geometry: shapely.Geometry = field(repr=False)
     members: IntArray = field(repr=False)
+    area_km2: float = 0.0
+    peak_count: int = 0
+    expected_n: float = 0.0
+    p_value: float = 1.0
+    p_fdr: float = 1.0
+    significant: bool = False
+    overlap_p: float | None = None
 
     def properties(self) -> dict[str, Any]:
         """JSON-serialisable properties (no geometry, no member list)."""
@@ -117,6 +136,13 @@ class Hotspot:
                 "northing": self.centroid_northing,
             },
             "area_m2": self.area_m2,
+            "area_km2": self.area_km2,
+            "peak_count": self.peak_count,
+            "expected_n": self.expected_n,
+            "p_value": self.p_value,
+            "p_fdr": self.p_fdr,
+            "significant": self.significant,
+            "overlap_p": self.overlap_p,
         }
 
 
@@ -131,6 +157,12 @@ class HotspotResult:
     labels
         One label per input row: the cluster label, ``-1`` for noise, ``-2`` for rows
         outside the period. For DBSCAN these are scikit-learn's labels.
+    hotspot_labels
+        One label per input row: ``Hotspot.label`` of its hotspot, ``-1`` none, ``-2``
+        outside the period. Equals ``labels`` unless the clusters were reduced to
+        places (default DBSCAN parameters, :mod:`.place`).
+    overlap_test
+        The co-location test behind ``Hotspot.overlap`` (``None`` without hotspots).
     parameters
         Method, parameter values and how each was chosen, counts (JSON-serialisable).
     warnings
@@ -141,6 +173,8 @@ class HotspotResult:
     labels: IntArray = field(repr=False)
     parameters: dict[str, Any]
     warnings: tuple[str, ...]
+    hotspot_labels: IntArray | None = field(default=None, repr=False)
+    overlap_test: OverlapTest | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """Parameters, warnings and every hotspot's properties."""

@@ -9,6 +9,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
+from geo.errors import ParameterError, TooFewIncidentsError
 from geo.hotspots.colocation import (
     exact_global_clq,
     exact_local_clq,
@@ -18,7 +19,6 @@ from geo.hotspots.colocation import (
     mean_local_clq,
     mean_local_clq_sets,
 )
-from geo.errors import ParameterError, TooFewIncidentsError
 
 RTOL = 1e-5
 

@@ -123,14 +123,9 @@ def tied_nearest(
     c_rows = np.flatnonzero(complete)
     row_len[c_rows] = keep[c_rows].sum(axis=1)
     incomplete = np.flatnonzero(~complete)
-    extra: dict[int, IntArray] = {}
+    extra = _tie_balls(tree, q, query_idx, radius, incomplete)
     if incomplete.size:
-        balls = tree.query_ball_point(q[incomplete], r=radius[incomplete])
-        for r, ball in zip(incomplete.tolist(), balls, strict=True):
-            arr = np.asarray(ball, dtype=np.int64)
-            arr = np.sort(arr[arr != query_idx[r]])
-            extra[r] = arr
-            row_len[r] = arr.size
+        row_len[incomplete] = extra[0]
     indptr = np.zeros(len(query_idx) + 1, dtype=np.int64)
     np.cumsum(row_len, out=indptr[1:])
     indices = np.empty(int(indptr[-1]), dtype=np.int64)
@@ -143,9 +138,39 @@ def tied_nearest(
         lens = row_len[c_rows]
         pos = np.repeat(starts - np.concatenate(([0], np.cumsum(lens)[:-1])), lens)
         indices[pos + np.arange(flat.size)] = flat
-    for r, arr in extra.items():
-        indices[indptr[r] : indptr[r + 1]] = arr
+    if incomplete.size:
+        lens = extra[0]
+        offs = np.arange(extra[1].size) - np.repeat(np.cumsum(lens) - lens, lens)
+        indices[np.repeat(indptr[incomplete], lens) + offs] = extra[1]
     return indptr, indices, radius
+
+
+def _tie_balls(
+    tree: cKDTree,
+    q: FloatArray,
+    query_idx: IntArray,
+    radius: FloatArray,
+    rows: IntArray,
+) -> tuple[IntArray, IntArray]:
+    """For ``rows`` whose tie set outran the k-nearest query: the sorted ball members
+    (self excluded), as per-row lengths and the concatenated members. Rows at the same
+    location share one ball query (coincident points have the same tie radius)."""
+    if rows.size == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    uq, first, uinv = np.unique(q[rows], axis=0, return_index=True, return_inverse=True)
+    uinv = uinv.reshape(-1)
+    balls = tree.query_ball_point(uq, r=radius[rows][first], return_sorted=True)
+    lens_u = np.fromiter((len(b) for b in balls), dtype=np.int64, count=len(balls))
+    flat_u = np.concatenate([np.asarray(b, dtype=np.int64) for b in balls])
+    starts_u = np.cumsum(lens_u) - lens_u
+    full = lens_u[uinv]
+    gather = np.repeat(starts_u[uinv], full) + (
+        np.arange(int(full.sum())) - np.repeat(np.cumsum(full) - full, full)
+    )
+    vals = flat_u[gather]
+    keep = vals != np.repeat(query_idx[rows], full)
+    lens = np.bincount(np.repeat(np.arange(rows.size), full)[keep], minlength=rows.size)
+    return lens.astype(np.int64), vals[keep]
 
 
 def check_k(k: int, n: int) -> int:

@@ -141,12 +141,12 @@ def _permuted_stats(
                 if same
                 else np.bincount(st.inv[pos[n_a:]], minlength=n_loc).astype(np.float64)
             )
-        elif n_a <= n_b:
-            pos = rng.choice(n, size=n_a, replace=False)
+        elif n_a <= n_b:  # a uniform subset; its order does not matter here
+            pos = rng.choice(n, size=n_a, replace=False, shuffle=False)
             a_u = np.bincount(st.inv[pos], minlength=n_loc).astype(np.float64)
             b_u = mult - a_u
         else:
-            pos = rng.choice(n, size=n_b, replace=False)
+            pos = rng.choice(n, size=n_b, replace=False, shuffle=False)
             b_u = np.bincount(st.inv[pos], minlength=n_loc).astype(np.float64)
             a_u = mult - b_u
         out_ab[q], out_ba[q] = _clq_counts(st, a_u, b_u, same)
