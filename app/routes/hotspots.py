@@ -25,11 +25,14 @@ def gistar(
     q: FilterDep,
     unit: Literal["datazone", "grid"] = "datazone",
     cell_m: Annotated[float | None, Query(gt=0)] = None,
-    permutations: Annotated[int, Query(ge=0)] = 0,
+    permutations: Annotated[int | None, Query(ge=0, description="Monte Carlo permutations (conditional, seeded); "
+                                               "bins then come from the permutation p after FDR. Default: "
+                                               "HOTSPOTS_DEFAULT_PERMUTATIONS (999) for data zones; grids "
+                                               "finer than ~500 m use the analytic p. 0 = analytic only.")] = None,
     seed: int = 0,
 ) -> dict[str, Any]:
     """Getis-Ord Gi* z, p, FDR-corrected p and ±3/±2/±1 confidence per data zone or grid cell."""
-    if permutations > svc.settings.max_permutations:
+    if permutations is not None and permutations > svc.settings.max_permutations:
         raise ApiError(422, f"`permutations` must be at most {svc.settings.max_permutations}", param="permutations")
     disclosure.check_floors(who, grid_cell_m=cell_m if unit == "grid" else None)
     if unit == "grid" and cell_m is None and disclosure.restricted(who):
@@ -37,10 +40,12 @@ def gistar(
     f = q.resolve(svc, who=who)
     inc = svc.frame(f, columns=["source_id", "agency", "category", "occurred_at", "easting", "northing", "datazone", "ward"])
     if unit == "datazone":
-        gdf = gistar_datazones(inc, svc.boundaries, permutations=permutations, seed=seed)
+        gdf = gistar_datazones(inc, svc.boundaries, permutations=permutations, seed=seed,
+                               default_permutations=svc.settings.default_permutations)
         id_cols = ["code", "name"]
     else:
-        gdf = gistar_grid(inc, svc.boundaries, cell_m=cell_m, permutations=permutations, seed=seed)
+        gdf = gistar_grid(inc, svc.boundaries, cell_m=cell_m, permutations=permutations, seed=seed,
+                          default_permutations=svc.settings.default_permutations)
         id_cols = ["cell_id"]
     params = dict(gdf.attrs.get("parameters", {}))
     gdf = gdf.copy()

@@ -34,7 +34,12 @@ Anselin, L. (1995). Local indicators of spatial association - LISA. *Geographica
 Analysis* 27(2), 93-115 (conditional randomisation).
 """
 
-from geo.gistar.analysis import gistar_datazones, gistar_grid
+from geo.gistar.analysis import (
+    DEFAULT_PERMUTATIONS,
+    GRID_AUTO_PERMUTATION_WORK,
+    gistar_datazones,
+    gistar_grid,
+)
 from geo.gistar.bins import BIN_ALPHAS, BIN_RTOL, confidence_bins, fdr_bh
 from geo.gistar.grid import (
     DEFAULT_MAX_CELLS,
@@ -53,6 +58,8 @@ __all__ = [
     "BIN_RTOL",
     "DEFAULT_MAX_CELLS",
     "DEFAULT_MAX_PERMUTATION_WORK",
+    "DEFAULT_PERMUTATIONS",
+    "GRID_AUTO_PERMUTATION_WORK",
     "MAX_CELL_M",
     "MIN_CELL_M",
     "NN_SCALE",

@@ -24,6 +24,35 @@ from geo.gistar.statistic import GiStarResult, gi_star
 from geo.gistar.weights import datazone_weights
 
 _WEIGHTS_DESC = "queen contiguity, binary, self included (w_ii = 1)"
+#: Conditional permutations when the caller asks for the default (``permutations=None``).
+DEFAULT_PERMUTATIONS = 999
+#: A grid gets the default permutations only while ``R × neighbour links`` stays under
+#: this (about 0.5 s here, ~20 ns a draw); finer grids fall back to the analytic p.
+GRID_AUTO_PERMUTATION_WORK = 25_000_000
+
+
+def _resolve_permutations(
+    permutations: int | None,
+    default_permutations: int,
+    links: int,
+    *,
+    budget: int | None,
+) -> tuple[int, str, str | None]:
+    """(R, source, note): the caller's R, else the default, else analytic if too big.
+
+    ``budget`` None means the default always applies (data zones); otherwise the
+    default applies while ``R × links <= budget`` (grids).
+    """
+    if permutations is not None:
+        return permutations, "user", None
+    if budget is None or default_permutations * links <= budget:
+        return default_permutations, "default", None
+    note = (
+        f"{default_permutations} permutations over {links:,} neighbour links would take "
+        "too long: bins use the analytic (normal) p; ask for `permutations` explicitly, "
+        "or use a larger cell"
+    )
+    return 0, "default_analytic", note
 
 
 def _check_incidents(incidents: pd.DataFrame, columns: Sequence[str]) -> None:
@@ -55,7 +84,7 @@ def _attach(frame: pd.DataFrame, counts: FloatArray, res: GiStarResult) -> pd.Da
 _datazone_w_cache: dict[tuple[str, tuple[str, ...]], sp.csr_matrix] = {}
 
 
-def _datazone_units(
+def datazone_units(
     boundaries: Boundaries, codes: Sequence[str] | None
 ) -> tuple[gpd.GeoDataFrame, sp.csr_matrix]:
     """The data zones of the study area (all, or ``codes``) and their cached weights."""
@@ -77,15 +106,20 @@ def _datazone_units(
     return dz, w
 
 
-def _inference_parameters(res: GiStarResult, seed: int | None) -> dict[str, Any]:
+def _inference_parameters(
+    res: GiStarResult, seed: int | None, source: str, note: str | None = None
+) -> dict[str, Any]:
     """The FDR, bin and permutation part of ``attrs["parameters"]``."""
     return {
         "fdr": True,
         "fdr_method": "benjamini_hochberg",
         "confidence_levels": [0.99, 0.95, 0.90],
         "permutations": res.permutations,
+        "permutations_source": source,
+        "permutation_type": res.permutation_type if res.permutations else None,
+        "bins_from": res.bins_from,
         "seed": seed if res.permutations else None,
-        "notes": list(res.notes),
+        "notes": list(res.notes) + ([note] if note else []),
     }
 
 
@@ -93,9 +127,11 @@ def gistar_datazones(
     incidents: pd.DataFrame,
     boundaries: Boundaries,
     *,
-    permutations: int = 0,
+    permutations: int | None = 0,
     seed: int | None = 0,
     codes: Sequence[str] | None = None,
+    default_permutations: int = DEFAULT_PERMUTATIONS,
+    permutation_type: str = "conditional",
 ) -> gpd.GeoDataFrame:
     """Gi* hot spots of incident counts per data zone (queen contiguity).
 
@@ -109,10 +145,15 @@ def gistar_datazones(
     boundaries
         Loaded boundaries.
     permutations, seed
-        Conditional permutations for ``p_sim`` (0: none) and their seed.
+        Conditional permutations for ``p_sim`` (0: none; ``None``: the default,
+        ``default_permutations``) and their seed. With permutations the confidence
+        bins come from ``p_sim`` after BH FDR; the analytic z and p stay reported.
     codes
         Restrict the study area to these data zones (default: all 239). Weights are
         rebuilt on the subset.
+    default_permutations, permutation_type
+        The number of permutations ``permutations=None`` stands for (999), and
+        ``"conditional"`` or ``"total"`` (:func:`geo.gistar.gi_star`).
 
     Returns
     -------
@@ -128,14 +169,15 @@ def gistar_datazones(
         If ``incidents`` is empty.
     """
     _check_incidents(incidents, ["datazone"])
-    dz, w = _datazone_units(boundaries, codes)
+    dz, w = datazone_units(boundaries, codes)
     zone = incidents["datazone"].astype("string")
     counted = zone.value_counts()
     counts: FloatArray = np.asarray(
         counted.reindex(dz["code"]).fillna(0), dtype=np.float64
     )
     n_used = int(counts.sum())
-    res = gi_star(counts, w, permutations=permutations, seed=seed)
+    reps, source, _ = _resolve_permutations(permutations, default_permutations, w.nnz, budget=None)
+    res = gi_star(counts, w, permutations=reps, seed=seed, permutation_type=permutation_type)
     out = _attach(dz[["code", "name"]], counts, res)
     gdf = gpd.GeoDataFrame(out, geometry=dz.geometry.to_numpy(), crs=BNG)
     gdf.attrs["parameters"] = {
@@ -145,9 +187,23 @@ def gistar_datazones(
         "n_incidents_used": n_used,
         "n_incidents_outside": len(incidents) - n_used,
         "weights": _WEIGHTS_DESC,
-        **_inference_parameters(res, seed),
+        **_inference_parameters(res, seed, source),
     }
     return gdf
+
+
+def _choose_cell(
+    x: FloatArray,
+    y: FloatArray,
+    study: shapely.Geometry,
+    cell_m: float | None,
+    max_cells: int,
+) -> tuple[float, dict[str, Any], str]:
+    """(cell side, how it was chosen, "default" or "user")."""
+    if cell_m is None:
+        cell, how = default_cell_details(x, y, study, max_cells=max_cells)
+        return cell, how, "default"
+    return check_cell_m(cell_m), {"rule": "user"}, "user"
 
 
 def gistar_grid(
@@ -155,10 +211,12 @@ def gistar_grid(
     boundaries: Boundaries,
     *,
     cell_m: float | None = None,
-    permutations: int = 0,
+    permutations: int | None = 0,
     seed: int | None = 0,
     max_cells: int = DEFAULT_MAX_CELLS,
     area: shapely.Geometry | None = None,
+    default_permutations: int = DEFAULT_PERMUTATIONS,
+    permutation_type: str = "conditional",
 ) -> gpd.GeoDataFrame:
     """Gi* hot spots of incident counts on a square grid over the council area.
 
@@ -175,11 +233,15 @@ def gistar_grid(
     cell_m
         Cell side in metres; ``None`` (default) picks it with :func:`default_cell_m`.
     permutations, seed
-        Conditional permutations for ``p_sim`` (0: none) and their seed.
+        Conditional permutations for ``p_sim`` (0: none) and their seed. ``None``:
+        ``default_permutations`` while ``R × links`` stays under
+        ``GRID_AUTO_PERMUTATION_WORK`` (coarse grids), else the analytic p, noted.
     max_cells
         Refuse grids with more cells than this (:class:`TooLargeError`).
     area
         Study area override (default ``boundaries.area``).
+    default_permutations, permutation_type
+        As :func:`gistar_datazones`.
 
     Returns
     -------
@@ -191,26 +253,21 @@ def gistar_grid(
 
     Raises
     ------
-    EmptyInputError
-        If ``incidents`` is empty.
-    TooLargeError
-        If the grid would exceed ``max_cells``.
+    EmptyInputError, TooLargeError
+        If ``incidents`` is empty; if the grid would exceed ``max_cells``.
     """
     _check_incidents(incidents, ["easting", "northing"])
     study = boundaries.area if area is None else area
     x = incidents["easting"].to_numpy(dtype=np.float64)
     yv = incidents["northing"].to_numpy(dtype=np.float64)
-    if cell_m is None:
-        cell, how = default_cell_details(x, yv, study, max_cells=max_cells)
-        cell_source = "default"
-    else:
-        cell, how = check_cell_m(cell_m), {"rule": "user"}
-        cell_source = "user"
+    cell, how, cell_source = _choose_cell(x, yv, study, cell_m, max_cells)
     grid = make_grid(study, cell_m=cell, max_cells=max_cells)
     where = grid.locate(x, yv)
     inside = where >= 0
     counts = np.bincount(where[inside], minlength=len(grid.cells)).astype(np.float64)
-    res = gi_star(counts, grid.weights, permutations=permutations, seed=seed)
+    budget = GRID_AUTO_PERMUTATION_WORK
+    reps, source, note = _resolve_permutations(permutations, default_permutations, grid.weights.nnz, budget=budget)
+    res = gi_star(counts, grid.weights, permutations=reps, seed=seed, permutation_type=permutation_type)
     out = _attach(grid.cells[["cell_id", "row", "col"]], counts, res)
     gdf = gpd.GeoDataFrame(out, geometry=grid.cells.geometry.to_numpy(), crs=BNG)
     gdf.attrs["parameters"] = {
@@ -226,6 +283,6 @@ def gistar_grid(
         "n_incidents_used": int(inside.sum()),
         "n_incidents_outside": int((~inside).sum()),
         "weights": _WEIGHTS_DESC + " (rook + diagonal cells, from grid indices)",
-        **_inference_parameters(res, seed),
+        **_inference_parameters(res, seed, source, note),
     }
     return gdf

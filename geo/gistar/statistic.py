@@ -14,7 +14,7 @@ from scipy.special import erfc
 from geo.errors import EmptyInputError, ParameterError, TooLargeError
 from geo.gistar._types import BoolArray, FloatArray, IntArray
 from geo.gistar.bins import confidence_bins, fdr_bh
-from geo.gistar.permutation import permutation_p
+from geo.gistar.permutation import permutation_p, total_permutation_p
 from geo.gistar.weights import binary_self_weights
 
 #: Cap on ``permutations × Σ_i (number of neighbours of i)`` (about 2 s of work here).
@@ -36,10 +36,13 @@ class GiStarResult:
     p_value
         Two-sided normal p ``erfc(|z|/√2)``, not corrected (NaN where z is NaN).
     p_fdr
-        Benjamini-Hochberg q over all ``n`` units, NaN units counted with ``p = 1``
-        (reported as NaN).
+        Benjamini-Hochberg q over all ``n`` units of the p the bins are taken from
+        (:attr:`bins_from`): ``p_value`` without permutations, ``p_sim`` with them.
+        NaN units are counted with ``p = 1`` (reported as NaN).
     confidence
         ``sign(z)·{3,2,1,0}`` by ``p_fdr`` at 0.01/0.05/0.10 (:func:`confidence_bins`).
+        With permutations a unit whose permutation tail disagrees with the sign of
+        its z (possible with skewed counts) is given bin 0 (its ``p`` counted as 1).
     p_sim
         Two-sided conditional-permutation pseudo p (``None`` without permutations):
         ``min(1, 2·(min(#{sim >= obs}, #{sim <= obs}) + 1)/(R + 1))``. Note that
@@ -52,6 +55,12 @@ class GiStarResult:
         Units with no neighbour (``W_i = 1``); their z is defined but flagged.
     permutations
         Number of permutations used (0: none).
+    bins_from
+        ``"analytic"`` (normal p of z) or ``"permutation"`` (``p_sim``).
+    tail_sim
+        With permutations, the tail each observation lies in (+1 high, −1 low, 0).
+    permutation_type
+        ``"conditional"`` (own value fixed, as esda) or ``"total"``.
     notes
         Plain-language caveats, e.g. ``"no variation"``.
     """
@@ -66,6 +75,9 @@ class GiStarResult:
     islands: BoolArray
     permutations: int = 0
     notes: list[str] = field(default_factory=list)
+    bins_from: str = "analytic"
+    tail_sim: IntArray | None = None
+    permutation_type: str = "conditional"
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-serialisable lists (NaN becomes ``None``)."""
@@ -79,13 +91,17 @@ class GiStarResult:
             "n_neighbours": [int(v) for v in self.n_neighbours],
             "island": [bool(v) for v in self.islands],
             "permutations": self.permutations,
+            "bins_from": self.bins_from,
             "notes": list(self.notes),
         }
 
 
 
-def _check_values(y: npt.ArrayLike, permutations: int) -> tuple[FloatArray, int]:
+def _check_values(y: npt.ArrayLike, permutations: int, kind: str) -> tuple[FloatArray, int]:
     """(values as a flat float array, permutations as an int), or a ParameterError."""
+    if kind not in ("conditional", "total"):
+        msg = f"`permutation_type` must be conditional or total, got {kind!r}"
+        raise ParameterError(msg, param="permutation_type")
     values = np.asarray(y, dtype=np.float64).ravel()
     if values.size == 0:
         msg = "`y` is empty: there are no units to analyse"
@@ -139,8 +155,9 @@ def _simulated_p(
     permutations: int,
     seed: int | np.random.Generator | None,
     max_work: int,
-) -> FloatArray:
-    """Conditional-permutation p of every unit, after the work cap is checked."""
+    kind: str = "conditional",
+) -> tuple[FloatArray, IntArray]:
+    """Conditional-permutation p and tail of every unit, after the work cap is checked."""
     valid = ~np.isnan(z)
     links = int(k[valid].sum())
     work = permutations * links
@@ -152,8 +169,10 @@ def _simulated_p(
         )
         raise TooLargeError(msg, param="permutations")
     rng = np.random.default_rng(seed)
-    lag_others = np.asarray(b @ values).ravel() - values
-    return permutation_p(values, lag_others, k, valid, permutations, rng)
+    lag = np.asarray(b @ values).ravel()
+    if kind == "total":
+        return total_permutation_p(values, lag, k + 1, valid, permutations, rng)
+    return permutation_p(values, lag - values, k, valid, permutations, rng)
 
 
 def gi_star(
@@ -163,6 +182,7 @@ def gi_star(
     permutations: int = 0,
     seed: int | np.random.Generator | None = None,
     max_permutation_work: int = DEFAULT_MAX_PERMUTATION_WORK,
+    permutation_type: str = "conditional",
 ) -> GiStarResult:
     """Getis-Ord Gi* z-scores, p-values, FDR q-values and confidence bins.
 
@@ -170,10 +190,8 @@ def gi_star(
 
         z_i = (Σ_j w_ij x_j − xbar·W_i) / (S·sqrt((n·W_i − W_i²)/(n − 1)))
 
-    where ``W_i = Σ_j w_ij`` and ``S`` is the standard deviation with divisor ``n``.
-    ``S = 0`` gives NaN everywhere ("no variation"); ``W_i = n`` gives NaN for that
-    unit (METHODS §1). The z agrees with ``esda.G_Local(y, w, transform="B",
-    star=True).Zs`` (Getis & Ord 1992; Ord & Getis 1995).
+    with ``W_i = Σ_j w_ij``, ``S`` the SD (divisor ``n``); NaN if ``S = 0`` or ``W_i = n``
+    (METHODS §1). Equals esda ``G_Local(y, w, transform="B", star=True).Zs``.
 
     Parameters
     ----------
@@ -185,24 +203,21 @@ def gi_star(
         neighbour; the diagonal is set to 1 (on a copy), like esda's
         ``transform="B", star=True``.
     permutations
-        Number of conditional permutations for ``p_sim``; 0 (default) for none.
+        Conditional permutations for ``p_sim``; 0 (default) for none. With
+        permutations the bins come from ``p_sim`` after BH, the z stays analytic.
     seed
-        Seed or generator for the permutations (deterministic for a given seed).
-    max_permutation_work
-        Cap on the permutation work (see Raises).
+        Seed or generator for the permutations.
+    max_permutation_work, permutation_type
+        Cap on the permutation work; ``"conditional"`` (esda: own value fixed) or
+        ``"total"`` (all values shuffled, the null of the analytic z).
 
     Returns
     -------
     GiStarResult
-
     Raises
     ------
-    EmptyInputError
-        If ``y`` is empty.
-    ParameterError
-        For non-finite ``y``, weights of the wrong shape or negative ``permutations``.
-    TooLargeError
-        If ``permutations × Σ_i (W_i − 1)`` would exceed ``max_permutation_work``.
+    EmptyInputError, ParameterError, TooLargeError
+        Empty ``y``; non-finite ``y``, bad weights or ``permutations``; too much work.
 
     Examples
     --------
@@ -212,7 +227,7 @@ def gi_star(
     >>> round(float(r.z[8]), 5)
     2.44949
     """
-    values, permutations = _check_values(y, permutations)
+    values, permutations = _check_values(y, permutations, permutation_type)
     b = binary_self_weights(w, values.size)
     w_i = np.asarray(b.sum(axis=1), dtype=np.float64).ravel()
     k = (w_i - 1.0).astype(np.int64)
@@ -220,19 +235,23 @@ def gi_star(
     notes = _island_notes(islands)
     z = _analytic_z(values, b, w_i, notes)
     p_value = erfc(np.abs(z) / math.sqrt(2.0))
-    q = np.where(np.isnan(z), np.nan, fdr_bh(p_value))
-    p_sim = None
+    p_sim, p_bins, tail = None, p_value, None
     if permutations > 0:
-        p_sim = _simulated_p(values, b, k, z, permutations, seed, max_permutation_work)
+        p_sim, tail = _simulated_p(values, b, k, z, permutations, seed, max_permutation_work, permutation_type)
+        p_bins = np.where(tail * np.sign(np.nan_to_num(z)) > 0, p_sim, 1.0)
+    q = np.where(np.isnan(z), np.nan, fdr_bh(p_bins))
     return GiStarResult(
         z=z,
         p_value=p_value,
         p_fdr=q,
-        confidence=confidence_bins(z, p_value, fdr=True),
+        confidence=confidence_bins(z, p_bins, fdr=True),
         p_sim=p_sim,
         n=values.size,
         n_neighbours=k,
         islands=islands,
         permutations=permutations,
         notes=notes,
+        bins_from="permutation" if permutations > 0 else "analytic",
+        tail_sim=tail,
+        permutation_type=permutation_type,
     )

@@ -34,7 +34,8 @@ def test_gistar_datazones_agree_with_esda(client, loaded, boundaries) -> None:
     esda = pytest.importorskip("esda")
     from libpysal.weights import Queen
 
-    doc = client.get("/api/v1/hotspots/gistar", params={"unit": "datazone", "from": "2024-01-01", "to": "2025-01-01"}).json()
+    # the analytic z and its bins (permutations=0); the permutation default is tested below
+    doc = client.get("/api/v1/hotspots/gistar", params={"unit": "datazone", "from": "2024-01-01", "to": "2025-01-01", "permutations": 0}).json()
     assert doc["type"] == "FeatureCollection" and len(doc["features"]) == 239
     props = pd.DataFrame([f["properties"] for f in doc["features"]]).set_index("code")
     rows = client.get("/api/v1/incidents", params={"limit": 10000}).json()["rows"]
@@ -91,3 +92,20 @@ def test_kde_surface_integrates_to_count(client, loaded) -> None:
         assert total == pytest.approx(n, rel=0.01)
     lat, lon, _ = doc["points"][0]
     assert 55.7 < lat < 56.1 and -4.0 < lon < -3.0
+
+
+def test_gistar_default_bins_come_from_seeded_permutations_after_fdr(client, loaded) -> None:
+    from statsmodels.stats.multitest import multipletests
+
+    params = {"unit": "datazone", "from": "2024-01-01", "to": "2025-01-01"}
+    doc = client.get("/api/v1/hotspots/gistar", params=params).json()
+    p = doc["parameters"]
+    assert p["permutations"] == 999 and p["bins_from"] == "permutation" and p["seed"] == 0
+    props = pd.DataFrame([f["properties"] for f in doc["features"]])
+    assert props["p_sim"].between(1 / 1000, 1).all()
+    # independent BH over the permutation p-values gives the bins' significance
+    q = multipletests(props["p_sim"], method="fdr_bh")[1]
+    for alpha, level in ((0.01, 3), (0.05, 2), (0.10, 1)):
+        strong = props["confidence"].abs() >= level
+        assert (q[strong] <= alpha + 1e-12).all()
+    assert client.get("/api/v1/hotspots/gistar", params=params).json() == doc  # seeded: repeatable

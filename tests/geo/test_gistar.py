@@ -467,3 +467,103 @@ def test_default_cell_regular_lattice(spacing: float, expected: float) -> None:
     np.fill_diagonal(d, np.inf)
     assert np.allclose(d.min(axis=1), spacing)
     assert default_cell_m(xx.ravel(), yy.ravel(), 4.0e8) == expected
+
+
+# ------------------------------------------------------ permutation bins (issue 12.4)
+
+
+@pytest.mark.slow
+def test_permutation_p_agrees_with_esda_p_sim(boundaries: Boundaries) -> None:
+    """Our two-sided p_sim is twice esda's folded one-sided p_sim, within MC error.
+
+    Continuous values, so that no simulated sum ties the observation: esda's folded p
+    counts ties on the upper side only, ours on both (as the exact enumeration above).
+    esda's numba compilation makes this test slow (about a minute under load).
+    """
+    wq = Queen.from_dataframe(boundaries.datazones, use_index=False)
+    w = datazone_weights(boundaries.datazones)
+    y = np.random.default_rng(5).gamma(0.7, 3.0, 239)  # skewed, no ties
+    reps = 9999
+    res = gi_star(y, w, permutations=reps, seed=1)
+    g = esda.G_Local(y, wq, transform="B", star=True, permutations=reps, seed=2, n_jobs=1)
+    assert res.p_sim is not None
+    one = np.asarray(g.p_sim, dtype=float)
+    ref = np.minimum(1.0, 2.0 * one)
+    # two independent estimates of 2·p1, each with sd 2·sqrt(p1(1 − p1)/R)
+    sd = 2.0 * np.sqrt(np.maximum(one * (1 - one), 1.0 / reps) / reps) * np.sqrt(2.0)
+    tol = 4.5 * sd + 4.0 / (reps + 1)
+    assert (np.abs(res.p_sim - ref) <= tol).all()
+    # the comparison can fail: esda's one-sided value is far off somewhere
+    assert (np.abs(res.p_sim - one) > tol).any()
+
+
+def test_bins_come_from_permutation_p_after_bh(boundaries: Boundaries) -> None:
+    w = datazone_weights(boundaries.datazones)
+    dense = w.toarray()
+    rng = np.random.default_rng(9)
+    y = rng.poisson(1.0, 239).astype(float)
+    hot = [17, *w[17].indices.tolist()]
+    for i in hot:  # a hot neighbourhood of several zones
+        y[i] += 12.0
+    res = gi_star(y, w, permutations=9999, seed=4)
+    assert res.p_sim is not None and res.tail_sim is not None
+    assert res.bins_from == "permutation"
+    # the tail, by hand: above or below the conditional null mean of the neighbour sum
+    k = dense.sum(axis=1)
+    lag = dense @ y
+    cond_mean = k * (y.sum() - y) / 238.0
+    clear = res.p_sim < 0.05
+    np.testing.assert_array_equal(res.tail_sim[clear], np.sign(lag - cond_mean)[clear])
+    # bins by hand: BH (scipy) of p_sim, a unit whose tail disagrees with z counted as
+    # p = 1; bins at q <= 0.01/0.05/0.10, signed by z
+    p = np.where(res.tail_sim * np.sign(res.z) > 0, res.p_sim, 1.0)
+    q = false_discovery_control(p)
+    level = np.select([q <= 0.01, q <= 0.05, q <= 0.10], [3, 2, 1], 0)
+    np.testing.assert_array_equal(res.confidence, np.sign(res.z).astype(int) * level)
+    np.testing.assert_allclose(res.p_fdr, q, rtol=1e-12)
+    assert (res.confidence[hot] > 0).all()
+    analytic = gi_star(y, w)
+    np.testing.assert_array_equal(res.z, analytic.z)  # the z is still analytic
+    np.testing.assert_array_equal(res.p_value, analytic.p_value)
+    assert analytic.bins_from == "analytic" and analytic.tail_sim is None
+
+
+def test_default_permutations_datazones_and_grid(boundaries: Boundaries) -> None:
+    codes = boundaries.datazones["code"].to_numpy()
+    rng = np.random.default_rng(2)
+    inc = pd.DataFrame({"datazone": rng.choice(codes, 800)})
+    out = gistar_datazones(inc, boundaries, permutations=None, seed=5)
+    params = out.attrs["parameters"]
+    assert params["permutations"] == 999 and params["permutations_source"] == "default"
+    assert params["bins_from"] == "permutation" and params["seed"] == 5
+    assert "p_sim" in out.columns
+    explicit = gistar_datazones(inc, boundaries, permutations=999, seed=5)
+    np.testing.assert_array_equal(out["confidence"], explicit["confidence"])
+    assert explicit.attrs["parameters"]["permutations_source"] == "user"
+    x0, y0, x1, y1 = boundaries.area.bounds
+    pts = pd.DataFrame(
+        {"easting": rng.uniform(x0, x1, 3000), "northing": rng.uniform(y0, y1, 3000)}
+    )
+    coarse = gistar_grid(pts, boundaries, cell_m=1000, permutations=None)
+    assert coarse.attrs["parameters"]["permutations"] == 999
+    fine = gistar_grid(pts, boundaries, cell_m=100, permutations=None)
+    fp = fine.attrs["parameters"]
+    assert fp["permutations"] == 0 and fp["permutations_source"] == "default_analytic"
+    assert fp["bins_from"] == "analytic" and any("analytic" in n for n in fp["notes"])
+
+
+def test_total_permutation_matches_enumeration() -> None:
+    """'total': the neighbourhood sum (self included) against every W_i-subset of all n."""
+    y = np.array([0, 3, 1, 0, 2, 8, 6, 1, 0, 7, 9, 2, 1, 0, 3, 1], dtype=float)
+    w = lat2W(4, 4, rook=True)
+    b = w.sparse.toarray() + np.eye(16)
+    exact = np.empty(16)
+    for i in range(16):
+        sums = np.array([sum(c) for c in itertools.combinations(y, int(b[i].sum()))])
+        obs = b[i] @ y
+        exact[i] = min(1.0, 2 * min(np.mean(sums >= obs - 1e-9), np.mean(sums <= obs + 1e-9)))
+    res = gi_star(y, w, permutations=9999, seed=3, permutation_type="total")
+    assert res.p_sim is not None and res.permutation_type == "total"
+    np.testing.assert_allclose(res.p_sim, exact, atol=0.03)
+    with pytest.raises(ParameterError, match="permutation_type"):
+        gi_star(y, w, permutations=9, permutation_type="other")
