@@ -14,6 +14,6 @@ def load_demo(svc: Service) -> str:
     if n:
         return f"database already holds {n} incidents: demo data not loaded again"
     data = generate_demo(svc.boundaries.datazones, svc.boundaries.wards, seed=svc.settings.demo_seed, end=svc.settings.demo_end)
-    raw = parse_native_records(data.incidents.drop(columns=["synthetic"], errors="ignore").to_dict(orient="records"))
+    raw = parse_native_records(data.all_records.drop(columns=["synthetic"], errors="ignore").to_dict(orient="records"))
     report = svc.store(svc.validate(raw), fmt="native", filename="demo (synthetic)", key_name="demo")
     return f"{DEMO_LABEL}: loaded {report['accepted']} incidents ({report['rejected']} rejected)"

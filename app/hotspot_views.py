@@ -4,17 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
+
 from app import disclosure
 
 POINT_EXCLUDED = "datazone"  # location_precision of records placed on a data zone's point
 
 
-def point_records(inc: Any) -> Any:
+def point_records(inc: Any, agency: str | None = None) -> Any:
     """Records usable by point methods (DBSCAN, HDBSCAN, KDE, CLQ): those whose place is
-    a point, not a data zone's representative point (which would form false clusters)."""
-    if "location_precision" not in inc.columns:
-        return inc
-    return inc[inc["location_precision"] != POINT_EXCLUDED].reset_index(drop=True)
+    a point, not a data zone's representative point (which would form false clusters);
+    road collisions only when ``agency`` asks for them (all-agency hotspots are the
+    community-safety problems of police and fire)."""
+    keep = pd.Series(True, index=inc.index)
+    if "location_precision" in inc.columns:
+        keep &= inc["location_precision"] != POINT_EXCLUDED
+    if agency != "road" and "agency" in inc.columns:
+        keep &= inc["agency"] != "road"
+    return inc[keep].reset_index(drop=True)
 
 
 def excluded_note(svc: Any, f: Any) -> dict[str, Any]:
@@ -23,9 +30,11 @@ def excluded_note(svc: Any, f: Any) -> dict[str, Any]:
 
     inc = incidents(svc, f)
     n = int((inc["location_precision"] == POINT_EXCLUDED).sum()) if "location_precision" in inc.columns else 0
-    return {"location_precision_datazone": n,
+    road = int((inc["agency"] == "road").sum()) if f.agency != "road" and "agency" in inc.columns else 0
+    return {"location_precision_datazone": n, "road_collisions": road,
             "note": "records located only to a data zone are counted by area methods (stats, Gi* by data zone, "
-                    "deprivation) and left out of point methods"}
+                    "deprivation) and left out of point methods; road collisions join point methods only with "
+                    "agency=road"}
 
 
 def _hotspot_result(svc: Any, f: Any, method: str, eps_m: float | None, min_samples: int | None,
@@ -34,7 +43,7 @@ def _hotspot_result(svc: Any, f: Any, method: str, eps_m: float | None, min_samp
     from geo.hotspots import find_hotspots
 
     params = {"method": method, "eps_m": eps_m, "min_samples": min_samples, "min_cluster_size": min_cluster_size, "hull": hull}
-    inc = point_records(incidents(svc, f))
+    inc = point_records(incidents(svc, f), f.agency)
     period = (f.window.start, f.window.end)
     return inc, cached(svc, "hotspots", f, params, lambda: find_hotspots(
         inc, svc.boundaries, method=method, eps_m=eps_m, min_samples=min_samples,  # type: ignore[arg-type]

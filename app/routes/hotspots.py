@@ -75,7 +75,7 @@ def kde(
     """Quartic-kernel density surface (incidents per km²) for a heat layer."""
     disclosure.check_floors(who, bandwidth_m=bandwidth_m, cell_m=cell_m)
     f = q.resolve(svc, who=who)
-    inc = point_records(svc.frame(f, columns=["easting", "northing", "location_precision"]))
+    inc = point_records(svc.frame(f, columns=["easting", "northing", "location_precision", "agency"]), f.agency)
     if inc.empty:
         raise ApiError(422, "no incidents in this window and filter: nothing to smooth", param="from")
     x, y = inc["easting"].to_numpy(), inc["northing"].to_numpy()

@@ -136,7 +136,7 @@ def test_html_pack_sections_and_figures(client, service, meeting, fake_map) -> N
     assert cells["WEST total"][2] == f"{stats['summary'][0]['count']:,}"
 
     # deprivation: incidents in the WEST data zones and in the 15% most deprived of them
-    inc = meeting["demo"].incidents
+    inc = meeting["demo"].all_records  # everything the demo stores (police, fire, road)
     t = pd.to_datetime(inc.occurred_at)
     in_period = inc[(t >= op["start"]) & (t < op["end"])]
     main = dz_main_group(service)
