@@ -34,6 +34,16 @@ from geo.ingest.stats19 import KSI_CATEGORIES
 
 PRIMARY = "<5"
 SECONDARY = "c"
+CORE_AGENCIES = ("police", "fire")  # always in ``by_agency``; others (road) when stored
+
+
+def shown_agencies(*tables: pd.DataFrame) -> list[str]:
+    """The agencies a statistics document lists: police and fire always, any other
+    (road collisions) when the count tables hold it."""
+    present = set().union(*[set(t["agency"]) for t in tables if "agency" in t.columns])
+    return [a for a in AGENCIES if a in CORE_AGENCIES or a in present]
+
+
 COUNT_KEYS = ("count", "previous_count", "last_year_count")
 
 
@@ -91,6 +101,7 @@ def area_rows(
         )
         tot[name] = s.reindex(codes, fill_value=0).astype(int)
     agencies = _pivot(current, unit, codes, "agency")
+    shown = shown_agencies(current, previous, last_year)
     cats = (
         categories
         if categories is not None
@@ -124,7 +135,7 @@ def area_rows(
             "last_year_change_pct": _pct(c, ly),
             "by_agency": {
                 a: int(agencies[a].iloc[i]) if a in agencies.columns else 0
-                for a in AGENCIES
+                for a in shown
             },
             "by_category": {
                 k: int(bycat[k].iloc[i]) if k in bycat.columns else 0 for k in cats
@@ -161,7 +172,7 @@ def summary_rows(
                 "last_year_count": ly,
                 "last_year_change_pct": _pct(c, ly),
                 "by_agency": {
-                    a: sum(r["by_agency"][a] for r in sel) for a in AGENCIES
+                    a: sum(r["by_agency"][a] for r in sel) for a in (sel[0]["by_agency"] if sel else CORE_AGENCIES)
                 },
                 "by_category": {
                     k: sum(r["by_category"].get(k, 0) for r in sel) for k in cats
