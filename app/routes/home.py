@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse
 
 from app.db import batches, incidents
 from app.deps import PrincipalDep, ServiceDep
+from app.feeds import rejected_warning
 from app.service import Service
 from app.tasking.config import tasking_config
 from app.tasking.dates import add_months
@@ -141,6 +142,7 @@ def home(request: Request, svc: ServiceDep, who: PrincipalDep) -> HTMLResponse:
         title=request.app.title,
         today=today.isoformat(),
         auth_off=svc.settings.auth == "off",
+        feeds_warning=rejected_warning(svc),
         role=who.role,
         groups=group_maps(svc, today),
         meetings=recent_meetings(svc),

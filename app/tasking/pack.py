@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from app import chromium as chromium_cli
 from app.db import batches, incidents
 from app.deprivation_view import group_concentration
 from app.errors import ApiError
+from app.feeds import rejected_warning
 from app.security import Principal
 from app.service import Filters, Service
 from app.statistics import compute
@@ -34,6 +36,7 @@ from app.tasking.dates import small
 from app.tasking.docs import meeting_window
 from app.tasking.review import group_filters, group_hotspots, meeting_view
 from app.tasking.store import meeting_row
+from geo.areas import AreaPack
 from geo.periods import Window
 
 log = logging.getLogger("hotspots")
@@ -204,14 +207,15 @@ def pack_context(svc: Service, who: Principal, meeting_id: int) -> dict[str, Any
         "group": g,
         "meeting": view["meeting"],
         "window_label": window.label(),
-        "area_label": "all West Lothian" if g.area == "all" else g.area.upper() + " wards",
-        "dep_area": "West Lothian" if g.area == "all" else f"the {g.area.upper()} data zones",
+        "area_label": f"all {bnd.pack.label}" if g.area == "all" else g.area.upper() + f" {bnd.pack.reporting_units.plural}",
+        "dep_area": bnd.pack.label if g.area == "all" else f"the {g.area.upper()} {bnd.pack.small_areas.plural}",
         "prepared": datetime.now(UTC).strftime("%Y-%m-%d %H:%M"),
         "who": who,
         "demo": demo,
         "total": total,
         "suppressed": not who.sees_records,
         "map": _map_image(svc, who, g, window),
+        "feeds_warning": rejected_warning(svc),
         "method": cfg.hotspot_method.upper(),
         "hotspot_total": len(hot["features"]),
         "hotspot_warnings": hot.get("warnings", []),
@@ -230,6 +234,20 @@ def pack_context(svc: Service, who: Principal, meeting_id: int) -> dict[str, Any
             "wards": len(bnd.wards),
             "version": bnd.version,
         },
+        "words": _area_words(bnd.pack),
+    }
+
+
+def _area_words(pack: AreaPack) -> dict[str, str]:
+    """The area pack's words for the pack's labels (West Lothian: data zones, SIMD 2020v2)."""
+    sa, ru = pack.small_areas, pack.reporting_units
+    return {
+        "index": pack.deprivation.index,
+        "short": pack.deprivation.short,
+        "small": sa.plural,
+        "Small": sa.plural[:1].upper() + sa.plural[1:],
+        "small_edition": sa.edition,
+        "units": re.sub(r"\s+\d{4}$", "", ru.edition),
     }
 
 

@@ -91,6 +91,8 @@ def test_watched_folder_ingests_moves_and_reports(client, service, boundaries, t
     names = [r["name"] for r in doc["rows"]]
     assert {"police-jan.csv", "garbage.bin", "police-jan-edited.csv"} <= set(names)
     assert "4 rejected rows" in doc["warning"] and "1 file" in doc["warning"]  # 2 + the same 2 again
+    home = client.get("/")
+    assert home.status_code == 200 and 'id="feeds-warning"' in home.text and "4 rejected rows" in home.text
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
