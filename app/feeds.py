@@ -155,3 +155,34 @@ def rejected_warning(svc: Service, *, last: int = 20) -> str | None:
     if failed:
         parts.append(f"{len(failed)} file{'s' if len(failed) != 1 else ''} that could not be read")
     return f"Automatic feeds: {' and '.join(parts)} in the last {len(rows)} feed entries — see /api/v1/feeds."
+
+
+def scheduled_pull(svc: Service, first: str, last: str, *, client: Any = None) -> list[dict[str, Any]]:
+    """A scheduled police.uk pull of the months ``first``..``last`` (``YYYY-MM``): months
+    already stored are skipped (so every run resumes), each stored month and a failure
+    are recorded in ``feeds`` (kind ``pull``) and so listed by ``GET /feeds``."""
+    from app.pull import pull_police_uk
+
+    rep = pull_police_uk(svc, first, last, client=client, actor=ACTOR)
+    rows = []
+    for m in rep.months:
+        if m.status != "stored":
+            continue
+        rows.append({"kind": "pull", "name": f"police.uk API {m.month}", "format": "police-uk", "status": "done",
+                     "received": m.received, "accepted": m.accepted, "duplicates": m.duplicates,
+                     "rejected": m.rejected, "message": None, "created_at": _now()})
+    if rep.error:
+        rows.append({"kind": "pull", "name": f"police.uk API {first}..{last}", "format": "police-uk",
+                     "status": "failed", "received": None, "accepted": None, "duplicates": None, "rejected": None,
+                     "message": rep.error[:2000], "created_at": _now()})
+    if rows:
+        with svc.engine.begin() as conn:
+            conn.execute(feeds.insert(), rows)
+    return rows
+
+
+def last_complete_month(today: datetime | None = None) -> str:
+    """``YYYY-MM`` of the month before ``today`` (police.uk publishes a month after it ends)."""
+    d = (today or datetime.now(UTC)).replace(day=1)
+    prev = (d.replace(year=d.year - 1, month=12) if d.month == 1 else d.replace(month=d.month - 1))
+    return f"{prev:%Y-%m}"

@@ -232,3 +232,27 @@ def test_pull_rejects_bad_months_and_unreachable_api(tmp_path, service) -> None:
         pull_police_uk(service, "2024-03", "2024-01")
     rep = pull_police_uk(make_service_with_url(service, "http://127.0.0.1:9/api"), "2024-01", "2024-01")
     assert rep.error and "unreachable" in rep.error and rep.months == []
+
+
+def test_scheduled_pull_is_listed_in_feeds_and_resumes(service, api) -> None:
+    """`hotspots watch --pull-police-uk-from`: each scheduled run records its months (and a
+    failure) in the feeds table; a rerun pulls only what is missing."""
+    from app.feeds import last_complete_month, list_feeds, scheduled_pull
+
+    handler, url, want = api
+    svc = make_service_with_url(service, url)
+    handler.fail_on = ("2024-03", 2)
+    first = scheduled_pull(svc, "2024-01", "2024-03")
+    assert [(r["name"], r["status"]) for r in first] == [
+        ("police.uk API 2024-01", "done"), ("police.uk API 2024-02", "done"), ("police.uk API 2024-01..2024-03", "failed")]
+    assert [r["accepted"] for r in first[:2]] == [want["2024-01"], want["2024-02"]]
+    handler.fail_on = None
+    second = scheduled_pull(svc, "2024-01", "2024-03")
+    assert [(r["name"], r["accepted"]) for r in second] == [("police.uk API 2024-03", want["2024-03"])]
+    assert stored(svc.engine) == want
+    listed = [r for r in list_feeds(svc) if r["kind"] == "pull"]
+    assert len(listed) == 4 and listed[-1]["name"] == "police.uk API 2024-01"  # newest first
+    import datetime as dt
+
+    assert last_complete_month(dt.datetime(2025, 1, 15)) == "2024-12"
+    assert last_complete_month(dt.datetime(2025, 3, 1)) == "2025-02"
