@@ -198,7 +198,7 @@ def _source_copy(dest: Path, *, node_modules: bool) -> Path:
 def test_fresh_clone_with_nothing_beside_it_runs_the_demo(tmp_path) -> None:
     clone = _source_copy(tmp_path, node_modules=False)
     assert not (clone.parent / "shared").exists()
-    env = _env(PYTHONPATH=str(clone), HOTSPOTS_AUTH="off")  # the copy's app/ and geo/, not /work/main's
+    env = _env(PYTHONPATH=str(clone), HOTSPOTS_AUTH="off")  # the copy's app/ and geo/, not this checkout's
     cmd = [str(PY), "-c", "from app.cli import main; main()"]
     r = subprocess.run([*cmd, "boundaries", "check"], cwd=clone, env=env, capture_output=True, text=True, timeout=120, check=False)
     assert r.returncode == 0, r.stderr
