@@ -28,4 +28,6 @@ EXPOSE 8000
 # The boundary files ship in the package. To use others, mount a folder and set
 # HOTSPOTS_BOUNDARIES_DIR, or set HOTSPOTS_BOUNDARIES_BASE_URL and run
 # `hotspots boundaries fetch` (into /var/lib/hotspots/boundaries).
-CMD ["hotspots", "serve", "--host", "0.0.0.0", "--port", "8000"]
+# `--migrate` brings the schema up to date first (serve refuses an unmigrated database;
+# several replicas can run it at once: migrations hold a PostgreSQL advisory lock).
+CMD ["hotspots", "serve", "--migrate", "--host", "0.0.0.0", "--port", "8000"]

@@ -29,6 +29,7 @@ from setuptools.command.sdist import sdist
 HERE = Path(__file__).resolve().parent
 VENDOR_MANIFEST = HERE / "app" / "static" / "vendor_files.json"
 BOUNDARIES = HERE / "data" / "boundaries"
+AREAS = HERE / "data" / "areas"  # the other area packs' boundary files (data/areas/<name>/)
 NODE_MODULES = HERE / "node_modules"
 PREBUILT = HERE / "app" / "static" / "vendor"  # present in an sdist only
 NPM_HINT = "run `npm ci --ignore-scripts --no-audit --no-fund` in the project folder first"
@@ -75,6 +76,10 @@ def copy_assets(dest_root: Path) -> None:
     for f in sorted(BOUNDARIES.iterdir()):
         if f.is_file():
             shutil.copy2(f, target / f.name)
+    for f in sorted(AREAS.glob("*/*")):  # next to each pack's area.json in geo/data/areas/<name>/
+        if f.is_file():
+            (dest_root / "geo" / "data" / "areas" / f.parent.name).mkdir(parents=True, exist_ok=True)
+            shutil.copy2(f, dest_root / "geo" / "data" / "areas" / f.parent.name / f.name)
     src = vendor_source()
     vendor = dest_root / "app" / "static" / "vendor"
     for rel in vendor_files(src):

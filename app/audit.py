@@ -8,7 +8,6 @@ database rejects UPDATE and DELETE on the table with triggers (migration 0004).
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Mapping
@@ -19,6 +18,7 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from app import csvsafe
 from app.db import audit_log
 
 MAX_PARAMS_CHARS = 8_000
@@ -145,9 +145,9 @@ def query(
 
 
 def to_csv(rows: list[dict[str, Any]]) -> str:
-    """Entries as CSV (``params`` as a JSON string)."""
+    """Entries as CSV (``params`` as a JSON string; formula-like cells escaped, :mod:`app.csvsafe`)."""
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
+    w = csvsafe.writer(buf)
     w.writerow(CSV_COLUMNS)
     for r in rows:
         w.writerow(

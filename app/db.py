@@ -155,6 +155,26 @@ rate_buckets = sa.Table(
     sa.Column("updated_at", sa.Float, nullable=False),  # Unix seconds
 )
 
+feeds = sa.Table(
+    "feeds",
+    metadata,  # every file a watched folder took in (app.feeds) and every scheduled pull
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(16), nullable=False),  # file | pull
+    sa.Column("name", sa.String(255), nullable=False),  # file name, or the pull's label
+    sa.Column("sha256", sa.String(64)),  # of the file's bytes: the same file is never stored twice
+    sa.Column("format", sa.String(16)),
+    sa.Column("status", sa.String(16), nullable=False),  # done | failed
+    sa.Column("batch_id", sa.String(36)),
+    sa.Column("received", sa.Integer),
+    sa.Column("accepted", sa.Integer),
+    sa.Column("duplicates", sa.Integer),
+    sa.Column("rejected", sa.Integer),
+    sa.Column("message", sa.Text),  # why a file failed, in one line
+    sa.Column("created_at", sa.DateTime(), nullable=False),  # naive UTC
+    sa.UniqueConstraint("kind", "sha256", name="uq_feeds_kind_sha256"),
+    sa.Index("ix_feeds_created", "created_at"),
+)
+
 # On PostgreSQL the incidents table also has a generated PostGIS point (EPSG:27700) with a
 # GiST index (migration 0001), used for area filters there (Service.frame ``area=``). They
 # are not SQLAlchemy columns (SQLite has no geometry); the schema test allows exactly these.

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 
 from app.errors import ApiError
-from app.ratelimit import limiter_for
+from app.ratelimit import failure_limiter_for, limiter_for
 from app.security import Principal, lookup
 from app.service import Service
 
@@ -32,9 +32,7 @@ def get_principal(request: Request, svc: ServiceDep, x_api_key: Annotated[str | 
     else:
         if not x_api_key:
             raise ApiError(401, "an API key is required in the X-API-Key header")
-        found = lookup(svc.engine, x_api_key)
-        if found is None:
-            raise ApiError(401, "the API key is unknown, revoked or expired")
+        found = lookup_limited(svc, request, x_api_key)
         p, bucket = found, f"key:{found.key_id}"
     wait = limiter_for(svc).hit(bucket)
     if wait:
@@ -44,6 +42,21 @@ def get_principal(request: Request, svc: ServiceDep, x_api_key: Annotated[str | 
             retry_after=wait,
         )
     return p
+
+
+def lookup_limited(svc: Service, request: Request, key: str) -> Principal:
+    """The principal of ``key``; wrong keys are limited per client address
+    (``auth_failures_per_minute``): past the limit every key, right or wrong, gets 429."""
+    fails, client = failure_limiter_for(svc), request.client.host if request.client else "?"
+    wait = fails.peek(client)
+    if not wait:
+        found = lookup(svc.engine, key)
+        if found is not None:
+            return found
+        wait = fails.hit(client)
+        if not wait:
+            raise ApiError(401, "the API key is unknown, revoked or expired")
+    raise ApiError(429, f"too many wrong API keys from this address; retry in {wait} s", retry_after=wait)
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

@@ -150,6 +150,10 @@ def hotspot_feature(feat: dict[str, Any]) -> dict[str, Any] | None:
         if any(not isinstance(v, int) for v in halves.values()):
             tr["change_pct"] = None
     p.pop("score", None)
+    if "peak_count" in p:  # the densest spot's count: a small one is hidden, with the p-value made from it
+        p["peak_count"] = small(p["peak_count"])
+        if p["peak_count"] == "<5":
+            p["p_value"] = None
     for k in ("first_occurred_at", "last_occurred_at"):
         if k in p:
             p[k] = _month(p[k])

@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app import chromium
 from geo import errors as ge
 
 log = logging.getLogger("hotspots")
@@ -32,6 +33,7 @@ TITLES = {
     405: "Method not allowed",
     409: "Conflict",
     413: "Payload too large",
+    421: "Misdirected request",
     422: "Unprocessable content",
     429: "Too many requests",
     500: "Internal server error",
@@ -80,6 +82,15 @@ def add_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(ge.GeoError)
     def _geo(request: Request, exc: ge.GeoError) -> JSONResponse:
         return problem(request, _status_for(exc), str(exc), param=exc.param)
+
+    @app.exception_handler(chromium.RenderBusy)
+    def _busy(request: Request, exc: chromium.RenderBusy) -> JSONResponse:
+        detail = f"{exc.limit} map or pack renders are already running; retry in {exc.retry_after} s"
+        return problem(request, 429, detail, retry_after=exc.retry_after)
+
+    @app.exception_handler(chromium.ChromiumFailed)
+    def _render_failed(request: Request, exc: chromium.ChromiumFailed) -> JSONResponse:
+        return problem(request, 503, "rendering failed; the server log has the details")
 
     @app.exception_handler(StarletteHTTPException)
     def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

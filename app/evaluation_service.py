@@ -84,7 +84,7 @@ def area_from(svc: Service, a: Area, *, param: str) -> shapely.Geometry:
     g = transform(lambda x, y, z=None: to_bng(x, y), g)
     g = shapely.make_valid(g) if not g.is_valid else g
     if not g.intersects(b.area):
-        raise ApiError(422, f"`{param}.geometry` lies outside West Lothian (give WGS84 lon/lat)", param=f"{param}.geometry")
+        raise ApiError(422, f"`{param}.geometry` lies outside {b.pack.label} (give WGS84 lon/lat)", param=f"{param}.geometry")
     return g
 
 

@@ -103,7 +103,7 @@ def _title(
     b = svc.boundaries
     names = dict(zip(b.wards["code"], b.wards["name"], strict=True))
     heading = (
-        "West Lothian (EAST + WEST)" if g == "all" else f"{g.upper()} tasking group"
+        f"{b.pack.label} (EAST + WEST)" if g == "all" else f"{g.upper()} tasking group"
     ) + " — hotspot map"
     small = not who.sees_records
     n_police = int((inc["agency"] == "police").sum())
@@ -121,11 +121,11 @@ def _title(
         + (", ".join(c.replace("_", " ") for c in f.categories) or "all")
     )
     lines.append(
-        f"Data: Police Scotland {cnt(n_police)} and Scottish Fire and Rescue Service {cnt(n_fire)} "
+        f"Data: {b.pack.agency_name('police')} {cnt(n_police)} and {b.pack.agency_name('fire')} {cnt(n_fire)} "
         "incident records (partnership hotspots database)"
     )
     lines.append(
-        f"Boundaries: data zones 2011, multi-member wards 2017, SIMD 2020v2 (NRS, Scottish Government; version {b.version})"
+        f"Boundaries: {b.pack.boundaries_line(b.version)}"
     )
     p = fc.get("parameters") or {}
     if p.get("method"):
@@ -139,7 +139,7 @@ def _title(
         lines.append(
             "Hotspots: "
             + ", ".join(bits)
-            + "; Gi* over all 239 data zones, FDR-corrected"
+            + f"; Gi* over all {len(b.datazones)} {b.pack.small_areas.plural}, FDR-corrected"
         )
     lines.append(
         f"Generated {local_day(pd.Timestamp.now(tz='UTC'), '%Y-%m-%d %H:%M')} (UK time)"
@@ -300,6 +300,7 @@ def tasking_map_html(
         tile_url=settings.tile_url,
         tile_attribution=settings.tile_attribution,
         asset_urls=urls,
+        area=b.pack,
     )
     page = render_html(m)
     if standalone and urls is not None:

@@ -70,7 +70,7 @@ def filters_from(
         codes = set(svc.boundaries.wards["code"])
         bad = [w for w in ward if w not in codes]
         if bad:
-            raise ApiError(422, f"unknown `ward` {', '.join(bad)} (expected S13 codes of West Lothian)", param="ward")
+            raise ApiError(422, f"unknown `ward` {', '.join(bad)} (expected {svc.boundaries.pack.reporting_units.code_prefix} codes of {svc.boundaries.pack.label})", param="ward")
         wards = list(ward)
     gw = group_wards(svc, group)
     if gw is not None:

@@ -126,13 +126,22 @@ def create_key(
     return issue_key(engine, role=role, name=name, agency=agency, expires_at=expires_at)[1]
 
 
-def ensure_admin_key(engine: Engine, key: str) -> None:
-    """Make sure an admin key with this value exists (HOTSPOTS_ADMIN_KEY)."""
-    h = hash_key(key)
+def ensure_admin_key(engine: Engine, key: str) -> list[int]:
+    """Make sure an admin key with this value exists (HOTSPOTS_ADMIN_KEY), and revoke
+    every earlier bootstrap key: rotating the setting retires the old value.
+
+    Returns the ids of the bootstrap keys revoked now.
+    """
+    h, c = hash_key(key), api_keys.c
     with engine.begin() as conn:
-        row = conn.execute(sa.select(api_keys.c.id).where(api_keys.c.key_hash == h)).first()
+        row = conn.execute(sa.select(c.id).where(c.key_hash == h)).first()
         if row is None:
             conn.execute(api_keys.insert().values(name=BOOTSTRAP_NAME, role="admin", key_hash=h, created_at=_now()))
+        old = sa.and_(c.name == BOOTSTRAP_NAME, c.key_hash != h, c.revoked_at.is_(None))
+        ids = [int(r[0]) for r in conn.execute(sa.select(c.id).where(old))]
+        if ids:
+            conn.execute(api_keys.update().where(c.id.in_(ids)).values(revoked_at=_now()))
+    return ids
 
 
 def lookup(engine: Engine, key: str) -> Principal | None:

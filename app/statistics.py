@@ -10,8 +10,17 @@ import pandas as pd
 from app import csvsafe
 from app.security import Principal
 from app.service import Filters, Service
+from geo.areas import AreaPack
 from geo.periods import Window
 from geo.stats import area_rows, summary_rows, suppress
+
+
+def _population_note(pack: AreaPack) -> str:
+    """The note on the rate denominators (West Lothian's wording unchanged)."""
+    if pack.name == "west-lothian":
+        return "rate_per_1000 uses SIMD 2020v2 populations (mid-2017); ward populations by areal apportionment of data zones"
+    sa, ru = pack.small_areas, pack.reporting_units
+    return f"rate_per_1000 uses {sa.population_source}; {ru.noun} populations by areal apportionment of {sa.plural}"
 
 
 def _period(w: Window) -> dict[str, str]:
@@ -68,7 +77,7 @@ def compute(svc: Service, f: Filters, unit: str, group: str | None, who: Princip
         "filters": {"agency": f.agency, "category": f.categories, "group": g},
         "suppressed": suppressed,
         "notes": [
-            "rate_per_1000 uses SIMD 2020v2 populations (mid-2017); ward populations by areal apportionment of data zones",
+            _population_note(b.pack),
             "change_pct is null when the comparison count is 0",
         ] + (["counts 1-4 shown as '<5'; 'c' = withheld so that a small cell cannot be recovered by subtraction"] if suppressed else []),
     }

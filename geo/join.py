@@ -2,8 +2,10 @@
 
 Method
 ------
-A :class:`AreaIndex` precomputes a label raster over the council extent
-(``cell_m`` square cells, default 10 m). A cell whose box lies wholly inside exactly one
+A :class:`AreaIndex` precomputes a label raster over the study area's extent
+(``cell_m`` square cells, default 10 m, enlarged to whole metres when the extent would need
+more than ``max_cells`` cells: West Lothian's 7.2 M cells stay at 10 m, Lincolnshire's
+8,600 km² box gets 27 m cells, 11.8 M cells, so memory stays bounded whatever the area). A cell whose box lies wholly inside exactly one
 data zone (and, separately, one ward) stores that polygon's index; any other cell is a
 *boundary cell*. A point in an interior cell is labelled by array lookup; points in
 boundary cells (and outside the raster) fall back to an exact shapely 2 STRtree query.
@@ -27,6 +29,7 @@ nearest ward.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,6 +117,25 @@ def _build_raster(
     return _Raster(x0, y0, cell, nx, ny, labels)
 
 
+def raster_cell(
+    bounds: tuple[float, float, float, float], cell_m: float, max_cells: int
+) -> float:
+    """The raster cell: ``cell_m``, or the smallest whole metre giving <= ``max_cells``.
+
+    Examples
+    --------
+    >>> raster_cell((0.0, 0.0, 30_000.0, 24_000.0), 10.0, 12_000_000)
+    10.0
+    >>> raster_cell((0.0, 0.0, 79_000.0, 109_000.0), 10.0, 12_000_000)
+    27.0
+    """
+    x0, y0, x1, y1 = bounds
+    area = max(x1 - x0, 0.0) * max(y1 - y0, 0.0)
+    if area / (cell_m * cell_m) <= max_cells:
+        return float(cell_m)
+    return float(math.ceil(math.sqrt(area / max_cells)))
+
+
 class AreaIndex:
     """Fast exact lookup of data zone and ward for BNG points.
 
@@ -122,14 +144,22 @@ class AreaIndex:
     boundaries
         The loaded geography.
     cell_m
-        Raster cell size in metres (default 10).
+        Smallest raster cell size in metres (default 10).
+    max_cells
+        Largest number of raster cells (default 12 million); the cell grows to whole
+        metres until the extent fits. Labels stay exact at any cell size.
     tolerance_m
         Distance outside the council area still accepted (snapped to the nearest data
         zone), default 50 m.
     """
 
     def __init__(
-        self, boundaries: Boundaries, *, cell_m: float = 10.0, tolerance_m: float = 50.0
+        self,
+        boundaries: Boundaries,
+        *,
+        cell_m: float = 10.0,
+        tolerance_m: float = 50.0,
+        max_cells: int = 12_000_000,
     ) -> None:
         self.boundaries = boundaries
         self.tolerance_m = tolerance_m
@@ -140,6 +170,8 @@ class AreaIndex:
         self._dz_tree = shapely.STRtree(self._dz)
         self._wd_tree = shapely.STRtree(self._wd)
         b = boundaries.area.bounds
+        cell_m = raster_cell(b, cell_m, max_cells)
+        self.cell_m = cell_m
         bounds = (
             float(np.floor(b[0] / cell_m) * cell_m),
             float(np.floor(b[1] / cell_m) * cell_m),

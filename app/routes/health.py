@@ -16,12 +16,26 @@ router = APIRouter(tags=["health"])
 
 @router.get("/health")
 def health(svc: ServiceDep) -> dict[str, Any]:
-    """Service status, stored incidents and loaded geography (no key needed)."""
+    """Service status, stored incidents and loaded geography (no key needed).
+
+    ``datazones`` and ``wards`` count the area pack's small areas and reporting units
+    (for ``lincolnshire``: LSOAs and districts), repeated as ``small_areas`` and
+    ``reporting_units`` beside the pack's ``area`` name and ``area_label``.
+    """
+    b = svc.boundaries
+    pack = b.pack
     return {
         "status": "ok",
         "incidents": svc.count_incidents(),
-        "datazones": len(svc.boundaries.datazones),
-        "wards": len(svc.boundaries.wards),
+        "area": pack.name,
+        "area_label": pack.label,
+        "small_areas": len(b.datazones),
+        "reporting_units": len(b.wards),
+        "small_area_kind": pack.small_areas.plural,
+        "reporting_unit_kind": pack.reporting_units.plural,
+        "deprivation_index": pack.deprivation.index,
+        "datazones": len(b.datazones),
+        "wards": len(b.wards),
         "auth": svc.settings.auth,
         "database": svc.engine.dialect.name,
         "boundaries_version": svc.boundaries.version,

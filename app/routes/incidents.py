@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, UploadFile
 from pydantic import BaseModel
+from sqlalchemy.engine import Connection
 
 from app import audit
 from app.deps import AnalystDep, PartnerDep, ServiceDep
@@ -24,11 +25,25 @@ class IncidentBatch(BaseModel):
     incidents: list[Any]
 
 
-def audit_ingest(svc: Any, who: audit.Actor, report: dict[str, Any], *, fmt: str, filename: str | None, agency: str | None) -> None:
-    """Record a stored ingest batch in the audit trail (also used by the CLI)."""
+def audit_ingest(
+    svc: Any, who: audit.Actor, report: dict[str, Any], *, fmt: str, filename: str | None, agency: str | None,
+    conn: Connection | None = None,
+) -> None:
+    """Record a stored ingest batch in the audit trail (also used by the CLI); with
+    ``conn``, inside the batch's own transaction."""
     summary = {k: report[k] for k in ("received", "accepted", "duplicates", "rejected")}
-    audit.record(svc.engine, who, "incidents.ingest", target=report["batch_id"],
+    audit.record(conn if conn is not None else svc.engine, who, "incidents.ingest", target=report["batch_id"],
                  params={"format": fmt, "filename": filename, "agency": agency, **summary}, result_size=report["accepted"])
+
+
+def ingest(svc: Any, who: audit.Actor, raw: Any, *, fmt: str, filename: str | None, agency: str | None) -> dict[str, Any]:
+    """Validate and store a parsed batch, its audit entry in the same transaction."""
+
+    def _audit(conn: Connection, report: dict[str, Any]) -> None:
+        audit_ingest(svc, who, report, fmt=fmt, filename=filename, agency=agency, conn=conn)
+
+    report: dict[str, Any] = svc.store(svc.validate(raw), fmt=fmt, filename=filename, key_name=who.name, audit=_audit)
+    return report
 
 
 @router.post("")
@@ -36,34 +51,42 @@ def post_incidents(batch: IncidentBatch, svc: ServiceDep, who: AnalystDep) -> di
     """Ingest a batch of native records; bad rows are reported, good rows stored."""
     if len(batch.incidents) > svc.settings.max_batch_rows:
         raise ApiError(413, f"a batch holds at most {svc.settings.max_batch_rows} rows")
-    raw = parse_native_records(batch.incidents)
-    report = svc.store(svc.validate(raw), fmt="native", filename=None, key_name=who.name)
-    audit_ingest(svc, who, report, fmt="native", filename=None, agency=None)
-    return report
+    return ingest(svc, who, parse_native_records(batch.incidents), fmt="native", filename=None, agency=None)
 
 
 @router.post("/upload")
-async def upload(
-    request: Request,
+def upload(
     svc: ServiceDep,
     who: AnalystDep,
     file: UploadFile,
     format: Annotated[str, Query(description="native, police-uk or sfrs")] = "native",
     agency: Annotated[str | None, Query(description="agency for rows that lack one")] = None,
 ) -> dict[str, Any]:
-    """Ingest a file (native CSV/JSON/GeoJSON, data.police.uk CSV or SFRS extract)."""
+    """Ingest a file (native CSV/JSON/GeoJSON, data.police.uk CSV or SFRS extract).
+
+    The body is counted as it streams in (413 past ``max_upload_bytes``, see
+    :mod:`app.edges`) into a spooled temporary file; parsing and storing run in a worker
+    thread, off the event loop (a plain ``def`` route).
+    """
     if format not in FORMATS:
         raise ApiError(422, f"`format` must be one of {', '.join(FORMATS)}", param="format")
     if agency is not None and agency not in ("police", "fire"):
         raise ApiError(422, "`agency` must be police or fire", param="agency")
     limit = svc.settings.max_upload_bytes
-    data = await file.read(limit + 1)
+    file.file.seek(0)
+    data = file.file.read(limit + 1)
     if len(data) > limit:
         raise ApiError(413, f"the file is larger than the limit of {limit} bytes")
-    raw = parse(data, format, agency=agency, filename=file.filename or "", datazone_points=svc.datazone_points)
-    report = svc.store(svc.validate(raw), fmt=format, filename=file.filename, key_name=who.name)
-    audit_ingest(svc, who, report, fmt=format, filename=file.filename, agency=agency)
-    return report
+    name = safe_filename(file.filename)
+    raw = parse(data, format, agency=agency, filename=name, datazone_points=svc.datazone_points)
+    return ingest(svc, who, raw, fmt=format, filename=name or None, agency=agency)
+
+
+def safe_filename(name: str | None) -> str:
+    """The last part of an uploaded file's name, printable and at most 255 characters
+    (a client may send ``../../etc/passwd`` or control characters)."""
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    return "".join(ch for ch in base if ch.isprintable())[:255]
 
 
 def _cursor(last_id: int) -> str:

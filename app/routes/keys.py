@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter
-from fastapi import Path as PathParam
 from pydantic import BaseModel, Field
 
 from app import audit
 from app.deps import AdminDep, ServiceDep
 from app.errors import ApiError
+from app.params import RowId
 from app.security import KeyFieldError, get_key, issue_key, list_keys, revoke_key
 from geo.periods import parse_instant
 
@@ -29,7 +29,14 @@ class KeyIn(BaseModel):
 
 @router.post("", status_code=201)
 def create_api_key(body: KeyIn, svc: ServiceDep, who: AdminDep) -> dict[str, Any]:
-    """Create a key; the response holds the key itself, shown this once only."""
+    """Create a key; the response holds the key itself, shown this once only.
+
+    Refused (403) with ``HOTSPOTS_AUTH=off``: every caller is admin then, and a key made
+    that way would keep working once auth is back on.
+    """
+    if svc.settings.auth == "off":
+        raise ApiError(403, "no key can be created while HOTSPOTS_AUTH=off (every caller is admin); "
+                            "switch auth on and use an admin key or `hotspots keys create`")
     if body.role == "partner" and body.agency is None:
         raise ApiError(
             422,
@@ -75,7 +82,7 @@ def get_api_keys(svc: ServiceDep, who: AdminDep) -> dict[str, Any]:
 
 @router.delete("/{key_id}")
 def revoke_api_key(
-    key_id: Annotated[int, PathParam(ge=1)], svc: ServiceDep, who: AdminDep
+    key_id: RowId, svc: ServiceDep, who: AdminDep
 ) -> dict[str, Any]:
     """Revoke a key (effective immediately; revoking twice keeps the first time)."""
     if who.key_id is not None and key_id == who.key_id:

@@ -7,18 +7,18 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, Response
 
 from app.deps import AnalystDep, PartnerDep, PrincipalDep, ServiceDep
+from app.params import MAX_ID, RowId
 from app.tasking import store
 from app.tasking.pack import meeting_pack as build_pack
 from app.tasking.review import meeting_view
 from app.tasking.schemas import ActionIn, ActionPatch, MeetingIn, Status, UpdateIn
 
 router = APIRouter(prefix="/tasking", tags=["tasking"])
-MeetingId = Annotated[int, PathParam(ge=1)]
-ActionId = Annotated[int, PathParam(ge=1)]
+MeetingId = RowId
+ActionId = RowId
 
 
 @router.get("/groups")
@@ -63,7 +63,7 @@ def list_actions(
     who: PrincipalDep,
     group: str | None = None,
     status: Annotated[list[Status] | None, Query()] = None,
-    meeting_id: Annotated[int | None, Query(ge=1)] = None,
+    meeting_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     organisation: str | None = None,
 ) -> dict[str, Any]:
     """Actions (oldest meeting first), filtered by group, status, meeting or owner organisation."""

@@ -27,10 +27,10 @@ from app.errors import ApiError
 from app.security import Principal
 from app.service import Service
 from app.tasking.config import tasking_config
-from app.tasking.pack import fmt_num
+from app.tasking.pack import fmt_num, verdict_parts
 from app.tasking.review import meeting_view
 from app.tasking.schemas import STATUSES, ActionIn, UpdateIn
-from app.tasking.store import list_meetings
+from app.tasking.store import list_meetings, may_change
 
 KEY_COOKIE = "key"
 CSRF_COOKIE = "csrf"
@@ -43,6 +43,7 @@ ENV = jinja2.Environment(
     lstrip_blocks=True,
 )
 ENV.filters["num"] = fmt_num
+ENV.filters["verdict_parts"] = verdict_parts
 
 
 class SignInRequired(Exception):
@@ -194,4 +195,9 @@ def meeting_context(svc: Service, who: Principal, meeting_id: int) -> dict[str, 
         "statuses": STATUSES,
         "can_add": who.at_least("analyst"),
         "can_update": who.at_least("partner"),
+        "changeable": {
+            a["id"]
+            for a in view["actions_due"] + view["actions_set"]
+            if who.at_least("partner") and may_change(cfg, who, a["owner"]["organisation"])
+        },
     }

@@ -57,7 +57,7 @@ def _title(result: ConcentrationResult) -> str:
     """Default title: the share in the N% most deprived zones and the ratio."""
     pct = _num(result.most_deprived_pct)
     if result.share_incidents is None or result.share_population is None:
-        return f"Incidents by deprivation (SIMD 2020v2): {result.incidents_total} incidents"
+        return f"Incidents by deprivation ({result.index_name}): {result.incidents_total} incidents"
     title = (
         f"{result.share_incidents:.0%} of {result.incidents_total:,} incidents in "
         f"the {pct}% most deprived data zones ({result.share_population:.0%} "
@@ -84,7 +84,7 @@ def _draw_curve(ax: Axes, result: ConcentrationResult) -> None:
     ax.set_ylim(0, 1)
     ax.set_xlabel("cumulative population share (most deprived first)")
     ax.set_ylabel("cumulative incident share")
-    ax.set_title("Concentration curve (SIMD rank)")
+    ax.set_title(f"Concentration curve ({result.index_short} rank)")
     ax.legend(loc="lower right")
 
 
@@ -110,6 +110,6 @@ def _draw_rates(ax: Axes, result: ConcentrationResult) -> None:
     top = max([*rates, result.overall_rate_per_1000 or 0.0])
     ax.set_ylim(0, top * 1.2 if top > 0 else 1.0)  # headroom for the legend
     ax.set_xticks(deciles)
-    ax.set_xlabel("SIMD 2020v2 decile (1 = most deprived)")
+    ax.set_xlabel(f"{result.index_name} decile (1 = most deprived)")
     ax.set_ylabel("incidents per 1,000 population")
     ax.set_title("Rate by decile")

@@ -7,6 +7,7 @@ import numbers
 import numpy as np
 import pandas as pd
 
+from geo.areas import Deprivation
 from geo.deprivation._common import DEFAULT_N_BOOT, STANDARD_PCTS, IntArray
 from geo.deprivation.curve import decile_index, gini_coefficients, rank_curve
 from geo.deprivation.results import ConcentrationResult
@@ -18,6 +19,9 @@ from geo.deprivation.shares import (
     threshold_share,
 )
 from geo.errors import ParameterError
+
+#: The default index: SIMD 2020v2 over Scotland's 6,976 data zones (West Lothian's pack).
+SIMD_2020V2 = Deprivation(index="SIMD 2020v2", short="SIMD", nation="Scotland", national_count=6976)
 
 __all__ = ["concentration"]
 
@@ -58,6 +62,7 @@ def _summarise(
     unmatched: int,
     n_boot: int,
     seed: int | None,
+    index: Deprivation,
 ) -> ConcentrationResult:
     """Every figure of :func:`concentration` from the zone counts and bootstrap."""
     pop = dz["population"].to_numpy(dtype=np.int64)
@@ -77,6 +82,7 @@ def _summarise(
             boot=boot,
             p_cum=None if curve is None else curve.p_cum,
             l_cum=None if curve is None else curve.l_cum,
+            national_count=index.national_count,
         )
         for p in pcts
     )
@@ -109,6 +115,9 @@ def _summarise(
         gini_generalised=gini.gini_generalised,
         n_boot=n_boot,
         seed=seed,
+        national_count=index.national_count,
+        index_name=index.index,
+        index_short=index.short,
     )
 
 
@@ -119,6 +128,7 @@ def concentration(
     most_deprived_pct: float = 15,
     n_boot: int = DEFAULT_N_BOOT,
     seed: int | None = 0,
+    index: Deprivation | None = None,
 ) -> ConcentrationResult:
     """How concentrated incidents are in the most deprived data zones.
 
@@ -137,6 +147,9 @@ def concentration(
         the CIs.
     seed
         Seed of ``numpy.random.default_rng``, default 0.
+    index
+        The deprivation index of the area pack (name and national number of areas);
+        default SIMD 2020v2 (6,976 data zones).
 
     Returns
     -------
@@ -158,7 +171,8 @@ def concentration(
     ----------
     Kakwani, Wagstaff & van Doorslaer (1997); Bernasco & Steenbeek (2017).
     """
-    threshold = most_deprived_threshold(most_deprived_pct)
+    index = SIMD_2020V2 if index is None else index
+    threshold = most_deprived_threshold(most_deprived_pct, index.national_count)
     n_boot = _check_n_boot(n_boot)
     dz = _check_datazones(datazones)
     counts, unmatched = _zone_counts(incidents, dz["code"])
@@ -172,4 +186,5 @@ def concentration(
         unmatched=unmatched,
         n_boot=n_boot,
         seed=seed,
+        index=index,
     )

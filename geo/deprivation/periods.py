@@ -7,6 +7,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
+from geo.areas import Deprivation
 from geo.deprivation._common import DEFAULT_N_BOOT, LOCAL_TZ
 from geo.deprivation.concentration import concentration
 from geo.deprivation.results import PeriodConcentration
@@ -65,6 +66,7 @@ def concentration_by_period(
     most_deprived_pct: float = 15,
     n_boot: int = DEFAULT_N_BOOT,
     seed: int | None = 0,
+    index: Deprivation | None = None,
 ) -> list[PeriodConcentration]:
     """:func:`concentration` for each calendar month, quarter or year.
 
@@ -80,7 +82,7 @@ def concentration_by_period(
         Optional half-open range ``[start, end)`` (naive = Europe/London). Incidents
         outside it are dropped and the first/last period is clipped to it. Without
         them the range runs from the period of the first incident to that of the last.
-    most_deprived_pct, n_boot, seed
+    most_deprived_pct, n_boot, seed, index
         Passed to :func:`concentration`; every period uses the same ``seed``, so a
         period's figures equal :func:`concentration` on its incidents alone.
 
@@ -125,6 +127,7 @@ def concentration_by_period(
             most_deprived_pct=most_deprived_pct,
             n_boot=n_boot,
             seed=seed,
+            index=index,
         )
         out.append(PeriodConcentration(_period_label(p, freq), p_start, p_end, res))
     return out

@@ -195,6 +195,9 @@ class ConcentrationResult:
     n_boot: int
     seed: int | None
     ci_method: str = CI_METHOD
+    national_count: int = N_DATAZONES_SCOTLAND
+    index_name: str = "SIMD 2020v2"
+    index_short: str = "SIMD"
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON dict (the ``/deprivation/concentration`` body); no NaN."""
@@ -240,8 +243,8 @@ class ConcentrationResult:
                 "method": self.ci_method,
             },
             "definition": (
-                "most deprived = SIMD 2020v2 national rank <= "
-                f"floor({_num(self.most_deprived_pct)}/100 * {N_DATAZONES_SCOTLAND}) "
+                f"most deprived = {self.index_name} national rank <= "
+                f"floor({_num(self.most_deprived_pct)}/100 * {self.national_count}) "
                 f"= {self.rank_threshold} (by zone rank)"
             ),
         }

@@ -22,18 +22,21 @@ __all__ = ["most_deprived_threshold", "threshold_share"]
 _DZ_COLUMNS = ("code", "population", "simd_rank", "simd_decile", "simd_quintile")
 
 
-def most_deprived_threshold(pct: float) -> int:
-    """SIMD rank threshold of "the ``pct``% most deprived" data zones.
+def most_deprived_threshold(pct: float, national_count: int = N_DATAZONES_SCOTLAND) -> int:
+    """National rank threshold of "the ``pct``% most deprived" small areas.
 
     Parameters
     ----------
     pct
         A percentage in (0, 100].
+    national_count
+        Small areas ranked nationally (default SIMD 2020v2's 6,976 data zones; the area
+        pack's figure, e.g. 33,755 LSOAs for English IoD 2025).
 
     Returns
     -------
     int
-        ``floor(pct/100 * 6976)``, computed in exact decimal arithmetic.
+        ``floor(pct/100 * national_count)``, computed in exact decimal arithmetic.
 
     Raises
     ------
@@ -53,7 +56,7 @@ def most_deprived_threshold(pct: float) -> int:
     ):
         msg = f"`most_deprived_pct` must be a number in (0, 100], got {pct!r}"
         raise ParameterError(msg, param="most_deprived_pct")
-    return math.floor(Fraction(str(float(pct))) * N_DATAZONES_SCOTLAND / 100)
+    return math.floor(Fraction(str(float(pct))) * national_count / 100)
 
 
 def _check_datazones(datazones: pd.DataFrame) -> pd.DataFrame:
@@ -133,6 +136,7 @@ def threshold_share(
     boot: IntArray | None,
     p_cum: FloatArray | None,
     l_cum: FloatArray | None,
+    national_count: int = N_DATAZONES_SCOTLAND,
 ) -> ThresholdShare:
     """The share statistic of "the ``pct``% most deprived" data zones.
 
@@ -147,12 +151,14 @@ def threshold_share(
     p_cum, l_cum
         The concentration curve (cumulative population and incident shares, origin
         included) for the *by population* reading, or None.
+    national_count
+        Small areas ranked nationally (see :func:`most_deprived_threshold`).
 
     Returns
     -------
     ThresholdShare
     """
-    thr = most_deprived_threshold(pct)
+    thr = most_deprived_threshold(pct, national_count)
     m = int(counts.sum())
     total_pop = int(pop.sum())
     mask = rank <= thr

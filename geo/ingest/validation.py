@@ -206,7 +206,7 @@ def _assign_areas(
         outside[pos[~inside]] = True
         coord_field = pd.Series(np.where(use_en, "easting", "lon"), dtype=object)
         rj.reject(
-            pd.Series(outside), coord_field, "coordinates outside the West Lothian council area"
+            pd.Series(outside), coord_field, f"coordinates outside {index.boundaries.pack.area_phrase}"
         )
     return dz, ward
 

@@ -17,6 +17,7 @@ import folium.plugins
 import geopandas as gpd
 import pandas as pd
 
+from geo.areas import AreaPack
 from geo.boundaries import WGS84
 from geo.errors import ParameterError
 from geo.maps.assets import set_asset_urls
@@ -51,6 +52,7 @@ def build_tasking_map(
     asset_urls: Mapping[str, str] | None = None,
     show: Mapping[str, bool] | None = None,
     simplify_m: float = 5.0,
+    area: AreaPack | None = None,
 ) -> folium.Map:
     """A tasking map for one group of wards.
 
@@ -82,13 +84,12 @@ def build_tasking_map(
         northing``) drawn as clustered police and fire points; ``None`` for none.
     period_label, suppress_small
         Period shown in popups; show Gi* counts 1-4 as ``"<5"``.
-    tile_url, tile_attribution
-        Base-map tile URL template and its attribution; ``None`` or ``"none"`` draws
-        a plain background with the council area.
-    asset_urls
-        folium asset name -> URL (:func:`set_asset_urls`); ``None`` keeps the CDNs.
-    show, simplify_m
-        Overrides of :data:`DEFAULT_SHOW`; boundary simplification in metres (0: none).
+    tile_url, tile_attribution, asset_urls
+        Base-map tile URL template and its attribution (``None``/``"none"``: a plain
+        background); folium asset name -> URL (:func:`set_asset_urls`; ``None``: CDNs).
+    show, simplify_m, area
+        Overrides of :data:`DEFAULT_SHOW`; boundary simplification in metres (0: none);
+        the area pack for labels and attribution (default: West Lothian's wording).
 
     Returns
     -------
@@ -105,11 +106,11 @@ def build_tasking_map(
     m = _base_map(wards, focus_set, tile_url, tile_attribution, plain, simplify_m)
     present, ordered = _layers(
         wards, focus_set, shown, datazones, hotspots, gistar, heat, incidents,
-        period_label=period_label, suppress_small=suppress_small, simplify_m=simplify_m,
+        period_label=period_label, suppress_small=suppress_small, simplify_m=simplify_m, area=area,
     )  # fmt: skip
     for layer in ordered:
         layer.add_to(m)
-    _finish(m, wards, focus_set, title, present, heat_note, plain, asset_urls)
+    _finish(m, wards, focus_set, title, present, heat_note, plain, asset_urls, area)
     return m
 
 
@@ -193,6 +194,7 @@ def _layers(
     period_label: str | None,
     suppress_small: bool,
     simplify_m: float,
+    area: AreaPack | None = None,
 ) -> tuple[set[str], list[be.Element]]:
     """The layers present and the data layers in layer-control order."""
     # Layer-control order (most important first); the panes, not this order, stack them.
@@ -211,6 +213,7 @@ def _layers(
             simd=simd,
             period_label=period_label,
             show=shown,
+            area=area,
         )
     )
     if gistar is not None:
@@ -222,6 +225,7 @@ def _layers(
                 show=shown["gistar"],
                 suppress_small=suppress_small,
                 period_label=period_label,
+                area=area,
             )
         )
         present.add("gistar")
@@ -232,7 +236,7 @@ def _layers(
         ordered += incident_layers(incidents, show=shown)
         present |= {"police", "fire"}
     if datazones is not None:
-        ordered.append(simd_layer(datazones, simplify_m=simplify_m, show=shown["simd"]))
+        ordered.append(simd_layer(datazones, simplify_m=simplify_m, show=shown["simd"], area=area))
         present.add("simd")
     ordered.append(
         ward_layer(wards, focus_set, simplify_m=simplify_m, show=shown["wards"])
@@ -264,13 +268,20 @@ def _finish(
     heat_note: str | None,
     plain: bool,
     asset_urls: Mapping[str, str] | None,
+    area: AreaPack | None = None,
 ) -> None:
     """Title, legend, attribution, layer control, fitted bounds and asset links."""
-    attributions = [f"Boundaries: {BOUNDARY_ATTRIBUTION}"]
+    own = area is not None and area.name != "west-lothian"
+    attributions = [f"Boundaries: {area.attribution if own and area is not None else BOUNDARY_ATTRIBUTION}"]
     MapChrome(
         page_title=title.heading,
         title_html=title.to_html(),
-        legend_html=legend_html(layers=present, heat_note=heat_note),
+        legend_html=legend_html(
+            layers=present,
+            heat_note=heat_note,
+            index="SIMD 2020v2" if area is None else area.deprivation.index,
+            small_areas="data zones" if area is None else area.small_areas.plural,
+        ),
         attributions=attributions,
         plain=plain,
     ).add_to(m)

@@ -7,6 +7,7 @@ from typing import Any
 
 import folium
 
+from geo.areas import AreaPack
 from geo.maps.helpers import esc, fmt_count, hotspot_kind, pretty, table
 from geo.maps.layers import geojson_layer
 from geo.maps.style import AGENCY_COLOURS, LAYER_NAMES, OVERLAP_COLOUR
@@ -20,8 +21,14 @@ def hotspot_popup(
     ward_names: Mapping[str, str],
     simd: Mapping[str, int],
     period_label: str | None,
+    area: AreaPack | None = None,
 ) -> str:
-    """The popup HTML of one hotspot (every value escaped)."""
+    """The popup HTML of one hotspot (every value escaped); ``area`` names the small
+    areas and the deprivation index (default: data zones, SIMD)."""
+    plural, noun, short = "Data zones", "data zone", "SIMD"
+    if area is not None:
+        sa = area.small_areas
+        plural, noun, short = sa.plural[:1].upper() + sa.plural[1:], sa.noun, area.deprivation.short
     title = {
         "overlap": "Overlap hotspot (police + fire)",
         "police": "Police-only hotspot",
@@ -55,15 +62,15 @@ def hotspot_popup(
         ("Categories", cat_txt or "–"),
         ("Wards", esc("; ".join(wards)) or "–"),
         (
-            "Data zones",
+            plural,
             esc(", ".join(dzs[:6]) + (f" … ({len(dzs)})" if len(dzs) > 6 else ""))
             or "–",
         ),
         (
-            "SIMD",
+            short,
             "–"
             if worst is None
-            else f"most deprived data zone in decile {int(worst)} (1 = most deprived 10%)",
+            else f"most deprived {noun} in decile {int(worst)} (1 = most deprived 10%)",
         ),
         ("Trend", trend),
     ]
@@ -81,6 +88,7 @@ def hotspot_layers(
     simd: Mapping[str, int],
     period_label: str | None,
     show: Mapping[str, bool],
+    area: AreaPack | None = None,
 ) -> list[folium.GeoJson]:
     """The overlap, police-only and fire-only hotspot layers, in that order."""
     styles = {
@@ -115,7 +123,7 @@ def hotspot_layers(
             "rank": p.get("rank"),
             "kind": kind,
             "style": styles[kind],
-            "popup": hotspot_popup(p, kind, ward_names, simd, period_label),
+            "popup": hotspot_popup(p, kind, ward_names, simd, period_label, area),
             "label": str(p.get("rank")),
             "label_class": f"tm-rank tm-rank-{kind}",
         }

@@ -10,6 +10,7 @@ import numpy as np
 import shapely
 from folium.utilities import JsCode
 
+from geo.areas import AreaPack
 from geo.boundaries import BNG, WGS84
 from geo.maps.helpers import (
     collection,
@@ -116,19 +117,23 @@ def land_layer(wards: gpd.GeoDataFrame, *, simplify_m: float) -> folium.GeoJson:
 
 
 def simd_layer(
-    dz: gpd.GeoDataFrame, *, simplify_m: float, show: bool
+    dz: gpd.GeoDataFrame, *, simplify_m: float, show: bool, area: AreaPack | None = None
 ) -> folium.GeoJson:
-    """Data zones shaded by SIMD 2020v2 decile."""
+    """Data zones shaded by SIMD 2020v2 decile (or by the ``area`` pack's index)."""
+    index, short, national = "SIMD 2020v2", "SIMD", 6976
+    if area is not None:
+        dep = area.deprivation
+        index, short, national = dep.index, dep.short, dep.national_count
     geoms = wgs84_geoms(dz, simplify_m)
     props = []
     for r in dz.itertuples():
         dec = int(r.simd_decile)
         rows = [
             ("Code", esc(r.code)),
-            ("SIMD 2020v2 decile", f"{dec} (1 = most deprived 10%)"),
+            (f"{index} decile", f"{dec} (1 = most deprived 10%)"),
         ]
         if "simd_rank" in dz.columns:
-            rows.append(("SIMD rank", f"{int(r.simd_rank):,} of 6,976"))
+            rows.append((f"{short} rank", f"{int(r.simd_rank):,} of {national:,}"))
         if "population" in dz.columns:
             rows.append(("Population", fmt_count(int(r.population))))
         props.append(
@@ -143,6 +148,9 @@ def simd_layer(
             }
         )
     name = f"{LAYER_NAMES['simd']} ({len(props)})"
+    if area is not None:
+        plural = area.small_areas.plural
+        name = f"{plural[:1].upper() + plural[1:]} by {index} decile ({len(props)})"
     return geojson_layer(collection(geoms, props), name=name, show=show, pane="simd")
 
 
@@ -153,8 +161,9 @@ def gistar_layer(
     show: bool,
     suppress_small: bool,
     period_label: str | None,
+    area: AreaPack | None = None,
 ) -> folium.GeoJson:
-    """Data zones with a non-zero Gi* confidence bin, coloured by bin."""
+    """Data zones (the ``area`` pack's small areas) with a non-zero Gi* confidence bin, coloured by bin."""
     sig = gi[gi["confidence"].astype(int) != 0]
     geoms = wgs84_geoms(sig, simplify_m) if len(sig) else np.array([], dtype=object)
     props = []
@@ -188,5 +197,6 @@ def gistar_layer(
             }
         )
     hot = int((sig["confidence"].astype(int) > 0).sum())
-    name = f"{LAYER_NAMES['gistar']} ({hot} hot, {len(props) - hot} cold)"
+    label = LAYER_NAMES["gistar"] if area is None else f"Gi* hot and cold {area.small_areas.plural} (FDR)"
+    name = f"{label} ({hot} hot, {len(props) - hot} cold)"
     return geojson_layer(collection(geoms, props), name=name, show=show, pane="gistar")

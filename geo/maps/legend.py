@@ -8,7 +8,9 @@ from geo.maps.style import AGENCY_COLOURS, GISTAR_BINS, OVERLAP_COLOUR, SIMD_COL
 __all__ = ["legend_html"]
 
 
-def legend_html(*, layers: set[str], heat_note: str | None) -> str:
+def legend_html(
+    *, layers: set[str], heat_note: str | None, index: str = "SIMD 2020v2", small_areas: str = "data zones"
+) -> str:
     """The legend's HTML: a key for each kind of layer in ``layers``."""
 
     def key(swatch_style: str, text: str) -> str:
@@ -30,7 +32,7 @@ def legend_html(*, layers: set[str], heat_note: str | None) -> str:
         ),
     ]
     if "gistar" in layers:
-        parts.append("<h4>Gi* data zones (FDR-corrected)</h4>")
+        parts.append(f"<h4>Gi* {esc(small_areas)} (FDR-corrected)</h4>")
         parts += [
             key(f"background:{c}", lab)
             for _, (c, lab) in sorted(GISTAR_BINS.items(), reverse=True)
@@ -50,7 +52,7 @@ def legend_html(*, layers: set[str], heat_note: str | None) -> str:
     if "simd" in layers:
         ramp = "".join(f"<span style='background:{c}'></span>" for c in SIMD_COLOURS)
         parts.append(
-            "<h4>SIMD 2020v2 decile (layer off at start)</h4>"
+            f"<h4>{esc(index)} decile (layer off at start)</h4>"
             f"<div class='tm-ramp'>{ramp}</div>"
             "<div class='tm-ramp-lab'><span>1 most deprived</span><span>10 least</span></div>"
         )

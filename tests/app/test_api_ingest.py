@@ -66,6 +66,12 @@ def test_batch_is_atomic(client, service, monkeypatch) -> None:
     assert calls["n"] == 1
     monkeypatch.setattr(svc_mod.Service, "_insert", real)
     assert client.get("/api/v1/health").json()["incidents"] == 0  # the partial insert was rolled back
+    # /health counts from the daily aggregates: check the incidents table itself too
+    from app.db import batches, incidents
+
+    with service.engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(incidents)).scalar_one() == 0
+        assert conn.execute(sa.select(sa.func.count()).select_from(batches)).scalar_one() == 0
 
 
 def test_bad_bodies_are_problem_json(client) -> None:

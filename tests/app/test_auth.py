@@ -50,6 +50,93 @@ def test_auth_off_lets_demo_through(tmp_path, boundaries) -> None:
     from tests.conftest import make_service
 
     svc = make_service("sqlite", tmp_path, boundaries, auth="off")
-    with TestClient(create_app(service=svc)) as c:
+    with TestClient(create_app(service=svc), base_url="http://127.0.0.1:8000") as c:
         assert c.get("/api/v1/incidents").status_code == 200
         assert c.get("/api/v1/health").json()["auth"] == "off"
+
+
+# ---------------------------------------------------------------- auth off is local only
+
+
+@pytest.mark.parametrize(
+    ("host", "ok"),
+    [("127.0.0.1", True), ("127.0.0.1:8000", True), ("localhost", True), ("LOCALHOST:1", True),
+     ("[::1]", True), ("[::1]:8080", True), ("evil.example", False), ("evil.example:8000", False),
+     ("127.0.0.1.evil.example", False), ("localhost.evil.example", False), ("10.0.0.5:8000", False),
+     ("127.0.0.1:80:80", False), ("", False)],
+)
+def test_auth_off_serves_only_loopback_host_names(tmp_path, boundaries, host, ok) -> None:
+    """DNS rebinding: with auth off a request naming any other Host is refused (421)."""
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+    from tests.conftest import make_service
+
+    svc = make_service("sqlite", tmp_path, boundaries, auth="off")
+    with TestClient(create_app(service=svc)) as c:
+        r = c.get("/api/v1/wards", headers={"host": host})
+    if ok:
+        assert r.status_code == 200, r.text
+    else:
+        assert r.status_code == 421 and r.headers["content-type"] == PROBLEM
+        assert "127.0.0.1" in r.json()["detail"]
+
+
+def test_host_check_applies_only_with_auth_off(client) -> None:
+    assert client.get("/api/v1/wards", headers={"host": "hotspots.example.org"}).status_code == 200
+
+
+def test_auth_off_refuses_key_creation_over_http(tmp_path, boundaries) -> None:
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+    from tests.conftest import make_service
+
+    svc = make_service("sqlite", tmp_path, boundaries, auth="off")
+    with TestClient(create_app(service=svc), base_url="http://localhost") as c:
+        r = c.post("/api/v1/keys", json={"role": "admin", "name": "sneaky"})
+        assert r.status_code == 403 and r.headers["content-type"] == PROBLEM
+        assert "HOTSPOTS_AUTH=off" in r.json()["detail"]
+    with svc.engine.connect() as conn:  # nothing was stored but the bootstrap key
+        assert [r[0] for r in conn.execute(sa.select(api_keys.c.name))] == ["bootstrap-admin"]
+
+
+def test_wrong_keys_are_rate_limited_per_client_address(service) -> None:
+    """Brute force: after ``auth_failures_per_minute`` wrong keys from one address every
+    key from it (even the right one) gets 429 with Retry-After; other addresses do not."""
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+    from tests.conftest import ADMIN_KEY
+
+    limit = service.settings.auth_failures_per_minute
+    assert limit == 10
+    with TestClient(create_app(service=service), client=("203.0.113.7", 5000)) as c:
+        codes = [c.get("/api/v1/wards", headers={"X-API-Key": f"guess-{i}"}).status_code for i in range(limit + 5)]
+        assert codes == [401] * limit + [429] * 5
+        r = c.get("/api/v1/wards", headers={"X-API-Key": ADMIN_KEY})
+        assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1 and r.headers["content-type"] == PROBLEM
+        assert c.get("/api/v1/wards", headers={"X-API-Key": ""}).status_code == 401  # no key: not a guess
+    with TestClient(create_app(service=service), client=("198.51.100.9", 5000)) as c:
+        assert c.get("/api/v1/wards", headers={"X-API-Key": ADMIN_KEY}).status_code == 200
+
+
+def test_rotating_the_admin_key_revokes_the_previous_bootstrap_key(tmp_path, boundaries) -> None:
+    from fastapi.testclient import TestClient
+
+    from app.config import Settings
+    from app.main import create_app
+    from app.service import Service
+
+    url = f"sqlite:///{tmp_path / 'rot.db'}"
+    first = Service(Settings(database_url=url, admin_key="first-admin-key", data_dir=tmp_path), boundaries=boundaries)
+    kept = create_key(first.engine, role="analyst", name="ordinary")
+    first.engine.dispose()
+    second = Service(Settings(database_url=url, admin_key="second-admin-key", data_dir=tmp_path), boundaries=boundaries)
+    with TestClient(create_app(service=second)) as c:
+        assert c.get("/api/v1/keys", headers={"X-API-Key": "first-admin-key"}).status_code == 401
+        rows = c.get("/api/v1/keys", headers={"X-API-Key": "second-admin-key"}).json()["rows"]
+        assert c.get("/api/v1/wards", headers={"X-API-Key": kept}).status_code == 200  # other keys untouched
+    status = [(r["name"], r["status"]) for r in rows]
+    assert status == [("bootstrap-admin", "revoked"), ("ordinary", "active"), ("bootstrap-admin", "active")]
+    second.engine.dispose()

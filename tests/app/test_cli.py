@@ -109,3 +109,49 @@ def test_boundaries_fetch_unreachable(tmp_path) -> None:
 def test_boundaries_fetch_without_location_says_what_to_do(tmp_path) -> None:
     r = run(["boundaries", "fetch"], tmp_path, HOTSPOTS_BOUNDARIES_DIR=str(tmp_path / "c"))
     assert r.returncode == 1 and "HOTSPOTS_BOUNDARIES_BASE_URL" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_default_boundaries_are_the_shipped_copy_from_any_folder(tmp_path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    r = run(["boundaries", "check"], elsewhere, HOTSPOTS_BOUNDARIES_DIR="")  # empty = unset
+    assert r.returncode == 0, r.stderr
+    shipped = Path(__file__).resolve().parents[2] / "data" / "boundaries"
+    assert f"boundaries in {shipped} (shipped with the package;" in r.stdout
+    assert "data zones: 239, population 181,310" in r.stdout
+
+
+def test_fetch_without_override_fills_the_cache_which_is_then_used(tmp_path, file_server) -> None:
+    _, url = file_server
+    env = {"HOTSPOTS_BOUNDARIES_DIR": "", "HOTSPOTS_BOUNDARIES_BASE_URL": url}
+    r = run(["boundaries", "fetch"], tmp_path, **env)
+    assert r.returncode == 0, r.stderr
+    cache = tmp_path / "data" / "boundaries"
+    assert "3 files verified in " + str(cache) in r.stdout and "delete the folder to go back" in r.stdout
+    r = run(["boundaries", "check"], tmp_path, **env)
+    assert r.returncode == 0 and f"boundaries in {cache} (fetched by `hotspots boundaries fetch`;" in r.stdout
+    # an incomplete cache is not used: back to the shipped copy
+    (cache / "west_lothian_wards_2017.geojson").unlink()
+    r = run(["boundaries", "check"], tmp_path, **env)
+    assert r.returncode == 0 and "(shipped with the package;" in r.stdout
+
+
+def test_fetch_without_location_says_nothing_is_needed_to_run(tmp_path) -> None:
+    r = run(["boundaries", "fetch"], tmp_path, HOTSPOTS_BOUNDARIES_DIR="")
+    assert r.returncode == 1 and "the package ships the boundary files" in r.stderr
+
+
+def test_ingest_police_uk_archive_zip_reports_small_area_agreement(tmp_path) -> None:
+    import zipfile
+
+    lincs = SHARED / "data" / "incidents" / "lincolnshire" / "2024-03-lincolnshire-street.csv"
+    if not lincs.exists():
+        pytest.skip(f"{lincs} not found")
+    z = tmp_path / "police-uk-archive.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.write(lincs, "2024-03/2024-03-lincolnshire-street.csv")
+        zf.writestr("2024-03/2024-03-lincolnshire-outcomes.csv", "Crime ID,Month\n")
+    r = run(["ingest", str(z), "--format", "police-uk"], tmp_path)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert "received 5671, accepted 0, duplicates 0, rejected 5671" in r.stdout
+    assert "1 street-level file(s); small area from the file's LSOA code for 0 of 0 accepted records" in r.stdout

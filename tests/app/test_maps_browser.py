@@ -428,11 +428,12 @@ def test_map_initialises_offline_in_chromium(server, browser, tmp_path) -> None:
     browser.eval(s, "document.querySelector('.leaflet-popup-close-button').click()")
     browser.wait_js(s, "!document.querySelector('.leaflet-popup-content')")
 
-    # the Boghall overlap hotspot is on the west map, and its popup shows the API's counts
+    # the Boghall hotspot is on the west map, and its popup shows the API's counts and kind.
+    # (Since issue 12 `overlap` needs a significant co-location with the selection repeated
+    # inside each permutation; the demo's planted Boghall place need not pass it.)
     centre = shapely.Point(BOGHALL)
-    boghall = [f for f in hotspots["features"] if f["properties"]["overlap"]
-               and shape(f["geometry"]).contains(centre)]
-    assert boghall, "no overlap hotspot over the planted Boghall centre"
+    boghall = [f for f in hotspots["features"] if shape(f["geometry"]).contains(centre)]
+    assert boghall, "no hotspot over the planted Boghall centre"
     bp = boghall[0]["properties"]
     xy = browser.eval(s, LATLNG_TO_PAGE % (BOGHALL[1], BOGHALL[0]))
     assert xy, "no Leaflet map on the page"
@@ -441,7 +442,7 @@ def test_map_initialises_offline_in_chromium(server, browser, tmp_path) -> None:
         s, "(document.querySelector('.leaflet-popup-content') || {}).innerText || ''"
     )
     browser.screenshot(s, shots_dir(tmp_path) / "tasking-west-boghall-popup.png")
-    assert bp["id"] in text and "Overlap hotspot" in text, text
+    assert bp["id"] in text and ("Overlap hotspot" in text) is bool(bp["overlap"]), text
     assert f"{bp['n']:,} (police {bp['n_police']:,}, fire {bp['n_fire']:,})" in text, text
     assert "Bathgate" in text
 

@@ -119,3 +119,34 @@ def test_bad_tasking_group_file(tmp_path: Path) -> None:
     f.write_text("ward_code,ward_name,tasking_group\nS13002820,Linlithgow,NORTH\n")
     with pytest.raises(BoundaryError, match="EAST or WEST"):
         read_tasking_groups(f)
+
+
+def test_packaged_boundaries_are_the_shipped_copy_and_match_the_manifest(tmp_path, monkeypatch) -> None:
+    import hashlib
+
+    from geo.boundaries import SOURCE_BOUNDARIES, packaged_boundaries_dir
+    from geo.fetch import read_manifest
+
+    monkeypatch.chdir(tmp_path)  # independent of the working directory
+    d = packaged_boundaries_dir()
+    assert d.resolve() == SOURCE_BOUNDARIES.resolve()  # editable / source tree: data/boundaries
+    for f in read_manifest():
+        got = hashlib.sha256((d / str(f["name"])).read_bytes()).hexdigest()
+        assert got == f["sha256"], f["name"]
+    for doc in ("PROVENANCE.md", "README.md"):
+        assert (d / doc).is_file()
+    assert "Open Government Licence" in (d / "README.md").read_text(encoding="utf-8") + (d / "PROVENANCE.md").read_text(encoding="utf-8")
+    b = load_boundaries(d)
+    assert len(b.datazones) == 239 and int(b.datazones["population"].sum()) == 181_310
+
+
+def test_wrong_override_folder_says_how_to_use_the_shipped_copy(tmp_path) -> None:
+    with pytest.raises(BoundaryError, match="boundaries folder .* not found: point HOTSPOTS_BOUNDARIES_DIR .* unset it") as e:
+        load_boundaries(tmp_path / "nope")
+    assert str(SOURCE_DIR) in str(e.value)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(BoundaryError, match="west_lothian_datazones_2011.geojson not found: set HOTSPOTS_BOUNDARIES_DIR"):
+        load_boundaries(tmp_path / "empty")
+
+
+SOURCE_DIR = Path(__file__).resolve().parents[2] / "data" / "boundaries"

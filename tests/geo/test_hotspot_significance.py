@@ -228,7 +228,7 @@ def test_tied_neighbourhoods_of_coincident_points_brute_force() -> None:
     rng = np.random.default_rng(4)
     xy = np.repeat(rng.uniform(0, 300, size=(60, 2)), rng.integers(1, 25, 60), axis=0)
     q = np.arange(0, len(xy), 7, dtype=np.int64)
-    indptr, indices, radius = tied_nearest(cKDTree(xy), xy, q, 10)
+    indptr, indices, _radius = tied_nearest(cKDTree(xy), xy, q, 10)
     d = np.sqrt(((xy[q, None, :] - xy[None, :, :]) ** 2).sum(axis=2))
     for r, i in enumerate(q):
         others = np.delete(np.arange(len(xy)), i)
