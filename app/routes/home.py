@@ -20,11 +20,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from app.db import batches, incidents
-from app.deps import PrincipalDep, ServiceDep
+from app.deps import ServiceDep
+from app.errors import ApiError
 from app.feeds import rejected_warning
 from app.service import Service
 from app.tasking.config import tasking_config
 from app.tasking.dates import add_months
+from app.tasking.pages import SignInRequired, page_principal
 from app.tasking.store import list_meetings
 
 router = APIRouter(tags=["home"], include_in_schema=False)
@@ -131,8 +133,13 @@ def _date(ts: datetime | None) -> str:
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, svc: ServiceDep, who: PrincipalDep) -> HTMLResponse:
-    """The home page (any key; with ``HOTSPOTS_AUTH=off`` anyone on this machine)."""
+def home(request: Request, svc: ServiceDep) -> HTMLResponse:
+    """The home page (any key, in the ``X-API-Key`` header or the meeting pages' sign-in
+    cookie; with ``HOTSPOTS_AUTH=off`` anyone on this machine)."""
+    try:
+        who = page_principal(request, svc)
+    except SignInRequired as exc:
+        raise ApiError(exc.status, exc.message) from exc
     today = datetime.now(UK).date()
     data = loaded_data(svc)
     b = svc.boundaries

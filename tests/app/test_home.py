@@ -98,6 +98,9 @@ def test_home_links_are_local_and_groups_have_current_period(client: TestClient)
 def test_home_needs_a_key_and_viewer_may_open_it(client: TestClient, service) -> None:
     r = client.get("/", headers={"X-API-Key": ""})
     assert r.status_code == 401 and r.headers["content-type"].startswith("application/problem+json")
+    # a browser signed in on the meeting pages (key cookie) opens the home page too
+    r = client.get("/", headers={"X-API-Key": ""}, cookies={"key": ADMIN_KEY})
+    assert r.status_code == 200 and "text/html" in r.headers["content-type"]
     _, key = issue_key(service.engine, role="viewer", name="screen")
     r = client.get("/", headers={"X-API-Key": key})
     assert r.status_code == 200 and "you are signed in as viewer" in r.text
