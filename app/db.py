@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -204,11 +205,42 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-def upgrade(engine: Engine) -> None:
-    """Bring the schema to the newest Alembic revision."""
+def upgrade(engine: Engine, *, after_step: Callable[..., None] | None = None) -> None:
+    """Bring the schema to the newest Alembic revision, all or nothing.
+
+    The whole upgrade is one transaction on both databases, so a process killed half-way
+    (a watcher stopped by SIGKILL, a container restarted) leaves the schema as it was and the
+    next start migrates from there. PostgreSQL has transactional DDL and an advisory lock keeps
+    two upgrading processes apart. Python's sqlite3 driver would run each ``CREATE TABLE`` in
+    autocommit, so SQLite migrates on a connection where the driver leaves transactions to us
+    and the upgrade starts with ``BEGIN IMMEDIATE`` (which also serialises two processes).
+    ``after_step`` is called after each migration step (tests use it to fail on purpose).
+    """
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    if after_step is not None:
+        cfg.attributes["on_version_apply"] = after_step
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            dbapi = conn.connection.driver_connection
+            assert dbapi is not None
+            before = dbapi.isolation_level
+            conn.commit()  # nothing is open: hand the transaction over to us
+            dbapi.isolation_level = None
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                cfg.attributes["connection"] = conn
+                try:
+                    command.upgrade(cfg, "head")
+                except BaseException:
+                    conn.exec_driver_sql("ROLLBACK")
+                    raise
+                conn.exec_driver_sql("COMMIT")
+            finally:
+                conn.rollback()
+                dbapi.isolation_level = before
+        return
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":  # one migrating process at a time (app.migrate)
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK})

@@ -12,6 +12,7 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -74,3 +75,32 @@ def test_the_comparison_sees_a_missing_column(backend: str, tmp_path: Path) -> N
             upgrade(engine)
         engine.dispose()
     assert any(d[0] == "add_column" and d[3].name == "filename" for d in diff if isinstance(d, tuple)), diff
+
+
+class _Stop(Exception):
+    pass
+
+
+def test_an_upgrade_cut_off_half_way_leaves_the_schema_as_it_was(backend: str, tmp_path: Path) -> None:
+    """A process killed while migrating (CI saw a watcher SIGKILLed inside the first migration,
+    after which every start failed with "table incidents already exists") must leave nothing
+    half-made: the upgrade is one transaction, and the next start migrates cleanly."""
+    engine = _fresh_engine(backend, tmp_path)
+    applied: list[str] = []
+
+    def fail_after_three(*, step, **_kw) -> None:  # type: ignore[no-untyped-def]
+        applied.append(step.up_revision_id)
+        if len(applied) == 3:
+            raise _Stop
+
+    try:
+        with pytest.raises(_Stop):
+            upgrade(engine, after_step=fail_after_three)
+        with engine.connect() as conn:
+            left = set(sa.inspect(conn).get_table_names()) - {"spatial_ref_sys"}
+        assert len(applied) == 3 and left == set(), left
+        upgrade(engine)
+        with engine.connect() as conn:
+            assert _compare(conn, compare_type=True) == []
+    finally:
+        engine.dispose()
