@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from app import audit
 from app.db import api_keys
 
 ROLES = ("viewer", "partner", "analyst", "admin")
@@ -141,6 +142,9 @@ def ensure_admin_key(engine: Engine, key: str) -> list[int]:
         ids = [int(r[0]) for r in conn.execute(sa.select(c.id).where(old))]
         if ids:
             conn.execute(api_keys.update().where(c.id.in_(ids)).values(revoked_at=_now()))
+        for key_id in ids:  # in the same transaction: a retired key is never unaccounted for
+            audit.record(conn, audit.SystemActor("system:bootstrap", role="system"), "keys.revoke",
+                         target=key_id, params={"reason": "HOTSPOTS_ADMIN_KEY changed"})
     return ids
 
 

@@ -137,6 +137,9 @@ def test_rotating_the_admin_key_revokes_the_previous_bootstrap_key(tmp_path, bou
         assert c.get("/api/v1/keys", headers={"X-API-Key": "first-admin-key"}).status_code == 401
         rows = c.get("/api/v1/keys", headers={"X-API-Key": "second-admin-key"}).json()["rows"]
         assert c.get("/api/v1/wards", headers={"X-API-Key": kept}).status_code == 200  # other keys untouched
+        log = c.get("/api/v1/audit", headers={"X-API-Key": "second-admin-key"}, params={"action": "keys.revoke"}).json()
     status = [(r["name"], r["status"]) for r in rows]
     assert status == [("bootstrap-admin", "revoked"), ("ordinary", "active"), ("bootstrap-admin", "active")]
+    revoked = [r for r in log["rows"] if r["action"] == "keys.revoke"]
+    assert [(r["actor"], r["target"]) for r in revoked] == [("system:bootstrap", str(rows[0]["id"]))]
     second.engine.dispose()
