@@ -30,10 +30,12 @@ import sqlalchemy as sa
 
 from app import audit
 from app.db import feeds
+from app.pull import validate_street_files
 from app.service import Service
 from geo.errors import GeoError
 from geo.ingest import parse
 from geo.ingest.detect import SIDECAR_SUFFIX, detect_format
+from geo.policeuk import street_files_in
 
 log = logging.getLogger("hotspots.feeds")
 ACTOR = audit.SystemActor(name="feed:watch", role="feed")
@@ -105,7 +107,12 @@ def ingest_file(svc: Service, path: Path) -> tuple[str, dict[str, Any]]:
         return "failed", _fail(svc, path, digest, f"larger than the limit of {svc.settings.max_upload_bytes} bytes")
     try:
         found = detect_format(data, sidecar=path.with_name(path.name + SIDECAR_SUFFIX))
-        raw = parse(data, found.format, agency=found.agency, filename=path.name, datazone_points=svc.datazone_points)
+        if found.format == "police-uk":  # as the upload and the CLI: the file's own LSOA codes
+            files = street_files_in(data, path.name, max_bytes=svc.settings.max_upload_bytes)
+            result, _ = validate_street_files(svc, files)
+        else:
+            result = svc.validate(parse(data, found.format, agency=found.agency, filename=path.name,
+                                        datazone_points=svc.datazone_points))
     except GeoError as exc:
         return "failed", _fail(svc, path, digest, str(exc))
 
@@ -117,7 +124,7 @@ def ingest_file(svc: Service, path: Path) -> tuple[str, dict[str, Any]]:
                      params={"format": found.format, "filename": path.name, "via": "watch", **counts},
                      result_size=report["accepted"])
 
-    report = svc.store(svc.validate(raw), fmt=found.format, filename=path.name, key_name=ACTOR.name, audit=_record)
+    report = svc.store(result, fmt=found.format, filename=path.name, key_name=ACTOR.name, audit=_record)
     return "done", {"file": path.name, "status": "done", "format": found.format, "format_from": found.how, **report}
 
 

@@ -8,6 +8,14 @@ interrupted) resumes at the first month it had not finished, and no record is st
 (the ``(agency, source_id)`` key would refuse it anyway). Records the API returns from the
 margin around the area (its polygons are simplified outlines a little larger than the area)
 are counted as ``outside``, not as rejected rows.
+
+A downloaded street-level file, zip archive or archive folder is loaded by
+:func:`ingest_police_uk_path` (``hotspots ingest FILE --format police-uk``) and the same bytes
+uploaded by :func:`ingest_police_uk_bytes` (``POST /incidents/upload?format=police-uk``):
+both through :func:`validate_street_files`, so each record's small area is the file's own
+``LSOA code`` (or data zone) where that is one of the area's, and the same file stores the
+same rows either way. Records without a Crime ID get the ids of
+:func:`geo.ingest.police_uk.derived_ids`, from the API as from the file.
 """
 
 from __future__ import annotations
@@ -25,9 +33,11 @@ from app.service import Service
 from geo.ingest import ValidationResult, parse_police_uk
 from geo.policeuk import (
     SmallAreaAgreement,
+    StreetFile,
     accepted_codes,
     parse_street_files,
     street_files,
+    street_files_in,
     use_file_small_areas,
 )
 from geo.policeuk_api import area_polygons, fetch_month, months_between, records_to_csv
@@ -65,14 +75,16 @@ def _done_months(svc: Service) -> set[str]:
     return {str(r[0])[len(prefix) :] for r in rows}
 
 
-def _auditor(svc: Service, actor: Any, filename: str) -> Callable[[sa.Connection, dict[str, Any]], None] | None:
+def _auditor(
+    svc: Service, actor: Any, filename: str | None, agency: str | None = None
+) -> Callable[[sa.Connection, dict[str, Any]], None] | None:
     """The audit hook of a stored batch (None without an actor)."""
     if actor is None:
         return None
     from app.routes.incidents import audit_ingest
 
     def hook(conn: sa.Connection, rep: dict[str, Any]) -> None:
-        audit_ingest(svc, actor, rep, fmt="police-uk", filename=filename, agency=None, conn=conn)
+        audit_ingest(svc, actor, rep, fmt="police-uk", filename=filename, agency=agency, conn=conn)
 
     return hook
 
@@ -165,14 +177,38 @@ def ingest_police_uk_path(
     (an :mod:`app.audit` actor) the batch is audited in its own transaction.
     """
     files = street_files(path, forces=forces, months=months)
+    return _load_files(svc, files, path.name, actor=actor, agency=None)
+
+
+def ingest_police_uk_bytes(
+    svc: Service, data: bytes, filename: str, *, actor: Any = None, agency: str | None = None
+) -> FileLoad:
+    """:func:`ingest_police_uk_path` for a file's bytes (``POST /incidents/upload``): a CSV
+    or a zip archive, so the same file stores the same rows whichever way it arrives.
+
+    A zip's street files may hold at most ``max_upload_bytes`` uncompressed
+    (:class:`geo.errors.TooLargeError`); ``agency`` is only recorded in the audit entry
+    (police.uk rows are police records).
+    """
+    files = street_files_in(data, filename, max_bytes=svc.settings.max_upload_bytes)
+    return _load_files(svc, files, filename, actor=actor, agency=agency)
+
+
+def validate_street_files(svc: Service, files: list[StreetFile]) -> tuple[ValidationResult, SmallAreaAgreement]:
+    """Parse and validate street files, each accepted record given its file's small area
+    where that is one of the area's (the one rule of every police.uk file path)."""
     raw, codes = parse_street_files(files)
     result = svc.validate(raw)
     acc, agreement = use_file_small_areas(
         result.accepted, accepted_codes(raw, codes, result.errors), svc.boundaries.datazones
     )
-    result = ValidationResult(acc, result.errors, result.received)
+    return ValidationResult(acc, result.errors, result.received), agreement
+
+
+def _load_files(svc: Service, files: list[StreetFile], filename: str, *, actor: Any, agency: str | None) -> FileLoad:
+    result, agreement = validate_street_files(svc, files)
     report = svc.store(
-        result, fmt="police-uk", filename=path.name, key_name=getattr(actor, "name", "cli"),
-        audit=_auditor(svc, actor, path.name),
+        result, fmt="police-uk", filename=filename or None, key_name=getattr(actor, "name", "cli"),
+        audit=_auditor(svc, actor, filename or None, agency),
     )  # fmt: skip
     return FileLoad(report=report, agreement=agreement, files=[f.name for f in files])

@@ -19,6 +19,7 @@ record keeps its point-in-polygon data zone.
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geo.errors import ParameterError
+from geo.errors import ParameterError, TooLargeError
 from geo.ingest.police_uk import parse_police_uk
 from geo.ingest.rawio import read_csv_text
 
@@ -114,33 +115,77 @@ def street_files(
         If the path does not exist, the zip is unreadable, or no street file matches.
     """
     p = Path(path)
-    wanted = {f.lower() for f in forces} if forces else None
     found: list[StreetFile] = []
     if p.is_dir():
+        wanted = {f.lower() for f in forces} if forces else None
         for f in sorted(p.rglob("*-street.csv")):
             m = STREET_FILE.search(f.as_posix())
             if m and _wanted(m.group(1), m.group(2), wanted, months):
                 found.append(StreetFile(m.group(1), m.group(2), f.name, f.read_bytes()))
     elif p.is_file() and p.suffix.lower() == ".zip":
-        try:
-            with zipfile.ZipFile(p) as z:
-                for name in sorted(z.namelist()):
-                    m = STREET_FILE.search(name)
-                    if m and _wanted(m.group(1), m.group(2), wanted, months):
-                        found.append(StreetFile(m.group(1), m.group(2), name.rsplit("/", 1)[-1], z.read(name)))
-        except zipfile.BadZipFile as exc:
-            msg = f"{p.name} is not a readable zip archive: {exc}"
-            raise ParameterError(msg, param="file") from exc
+        return _zip_files(p, p.name, forces=forces, months=months, max_bytes=None)
     elif p.is_file():
-        m = STREET_FILE.search(p.name)
-        month, force = (m.group(1), m.group(2)) if m else ("", "")
-        if not m or _wanted(month, force, wanted, months):
-            found.append(StreetFile(month, force, p.name, p.read_bytes()))
+        return street_files_in(p.read_bytes(), p.name, forces=forces, months=months)
     else:
         msg = f"{p}: no such file or folder"
         raise ParameterError(msg, param="file")
     if not found:
         msg = f"{p}: no data.police.uk street-level file (YYYY-MM-<force>-street.csv) matches"
+        raise ParameterError(msg, param="file")
+    return sorted(found, key=lambda f: (f.month, f.force, f.name))
+
+
+def street_files_in(
+    data: bytes,
+    name: str,
+    *,
+    forces: list[str] | None = None,
+    months: tuple[str, str] | None = None,
+    max_bytes: int | None = None,
+) -> list[StreetFile]:
+    """The street-level files of one file's bytes: a zip archive (by its signature) or a CSV.
+
+    The same as :func:`street_files` for a file, for bytes that arrived without a path (an
+    HTTP upload). ``max_bytes`` bounds the uncompressed size of the street files taken
+    from a zip (:class:`~geo.errors.TooLargeError` past it).
+
+    Raises
+    ------
+    ParameterError
+        If the zip is unreadable or no street file matches.
+    TooLargeError
+        If the zip's street files hold more than ``max_bytes`` uncompressed.
+    """
+    if data[:4] == b"PK\x03\x04" or name.lower().endswith(".zip"):
+        return _zip_files(io.BytesIO(data), name, forces=forces, months=months, max_bytes=max_bytes)
+    m = STREET_FILE.search(name)
+    month, force = (m.group(1), m.group(2)) if m else ("", "")
+    if m and not _wanted(month, force, {f.lower() for f in forces} if forces else None, months):
+        msg = f"{name}: no data.police.uk street-level file (YYYY-MM-<force>-street.csv) matches"
+        raise ParameterError(msg, param="file")
+    return [StreetFile(month, force, name, data)]
+
+
+def _zip_files(
+    src: Path | io.BytesIO, name: str, *, forces: list[str] | None, months: tuple[str, str] | None, max_bytes: int | None
+) -> list[StreetFile]:
+    """The matching street files of a zip archive (read from ``src``, named ``name``)."""
+    wanted = {f.lower() for f in forces} if forces else None
+    try:
+        with zipfile.ZipFile(src) as z:
+            infos = sorted(z.infolist(), key=lambda i: i.filename)
+            keep = [(i, m) for i in infos if (m := STREET_FILE.search(i.filename))
+                    and _wanted(m.group(1), m.group(2), wanted, months)]  # fmt: skip
+            size = sum(i.file_size for i, _ in keep)
+            if max_bytes is not None and size > max_bytes:
+                msg = f"{name}: its street-level files hold {size} bytes uncompressed, more than the limit of {max_bytes}"
+                raise TooLargeError(msg, param="file")
+            found = [StreetFile(m.group(1), m.group(2), i.filename.rsplit("/", 1)[-1], z.read(i)) for i, m in keep]
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError) as exc:
+        msg = f"{name} is not a readable zip archive: {exc}"
+        raise ParameterError(msg, param="file") from exc
+    if not found:
+        msg = f"{name}: no data.police.uk street-level file (YYYY-MM-<force>-street.csv) matches"
         raise ParameterError(msg, param="file")
     return sorted(found, key=lambda f: (f.month, f.force, f.name))
 

@@ -11,7 +11,8 @@ ordinary validation, which keeps only those inside the area.
 :func:`records_to_csv` writes the records in the street-level CSV shape, so that they are
 parsed by :func:`geo.ingest.parse_police_uk` exactly like a downloaded file (the API's
 ``persistent_id`` is the CSV's ``Crime ID``; records without one, such as anti-social
-behaviour, get ``api-<id>`` from the API's record id, stable across pulls).
+behaviour, get the id :func:`geo.ingest.police_uk.derived_ids` gives the same row of the
+downloaded file, so a crime pulled from the API and read from the file is stored once).
 """
 
 from __future__ import annotations
@@ -140,7 +141,9 @@ def fetch_month(
 
 
 def records_to_csv(records: list[dict[str, Any]]) -> bytes:
-    """API records in the street-level CSV shape (UTF-8, header first)."""
+    """API records in the street-level CSV shape (UTF-8, header first), in their order.
+
+    The API sends no LSOA code, force or LSOA name: those cells stay empty."""
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(POLICE_UK_COLUMNS)
@@ -148,7 +151,7 @@ def records_to_csv(records: list[dict[str, Any]]) -> bytes:
         loc = rec.get("location") or {}
         street = (loc.get("street") or {}).get("name", "")
         outcome = (rec.get("outcome_status") or {}).get("category", "")
-        crime_id = rec.get("persistent_id") or (f"api-{rec['id']}" if rec.get("id") is not None else "")
+        crime_id = rec.get("persistent_id") or ""  # blank: derived as for the file (derived_ids)
         slug = str(rec.get("category", ""))
         w.writerow([
             crime_id, rec.get("month", ""), "", "", loc.get("longitude", ""), loc.get("latitude", ""),

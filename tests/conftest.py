@@ -58,7 +58,7 @@ def _clean_pg(url: str) -> None:
     engine = sa.create_engine(url)
     with engine.begin() as conn:
         names = ("incidents", "batches", "api_keys", "evaluations", "hotspots", "daily_counts", "daily_ward_counts",
-                 "tasking_updates", "tasking_actions", "tasking_meetings", "audit_log", "rate_buckets")
+                 "tasking_updates", "tasking_actions", "tasking_meetings", "audit_log", "rate_buckets", "feeds")
         present = [n for n in names if conn.execute(sa.text(f"select to_regclass('public.{n}')")).scalar()]
         if present:
             conn.execute(sa.text(f"TRUNCATE {', '.join(present)} RESTART IDENTITY"))

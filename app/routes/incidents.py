@@ -13,6 +13,7 @@ from app import audit
 from app.deps import AnalystDep, PartnerDep, ServiceDep
 from app.errors import ApiError
 from app.params import filters_from
+from app.pull import ingest_police_uk_bytes
 from app.service import record_json
 from geo.ingest import FORMATS, parse, parse_native_records
 
@@ -62,7 +63,11 @@ def upload(
     format: Annotated[str, Query(description="native, police-uk or sfrs")] = "native",
     agency: Annotated[str | None, Query(description="agency for rows that lack one")] = None,
 ) -> dict[str, Any]:
-    """Ingest a file (native CSV/JSON/GeoJSON, data.police.uk CSV or SFRS extract).
+    """Ingest a file (native CSV/JSON/GeoJSON, data.police.uk CSV or zip archive, SFRS extract).
+
+    A data.police.uk file is loaded as ``hotspots ingest FILE --format police-uk`` loads it
+    (:func:`app.pull.ingest_police_uk_bytes`): where its ``LSOA code`` is one of the area's
+    small areas, that code is the record's small area.
 
     The body is counted as it streams in (413 past ``max_upload_bytes``, see
     :mod:`app.edges`) into a spooled temporary file; parsing and storing run in a worker
@@ -78,6 +83,8 @@ def upload(
     if len(data) > limit:
         raise ApiError(413, f"the file is larger than the limit of {limit} bytes")
     name = safe_filename(file.filename)
+    if format == "police-uk":  # the CLI's path: CSV or zip archive, the file's own LSOA / data-zone codes
+        return ingest_police_uk_bytes(svc, data, name, actor=who, agency=agency).report
     raw = parse(data, format, agency=agency, filename=name, datazone_points=svc.datazone_points)
     return ingest(svc, who, raw, fmt=format, filename=name or None, agency=agency)
 

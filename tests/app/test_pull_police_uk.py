@@ -83,7 +83,7 @@ def expected_inside(boundaries, data) -> dict[str, int]:
         x, y = to_bng(lon, lat)
         # the documented rule (geo/join.py): inside, or within 50 m of, the council area
         inside = shapely.dwithin(boundaries.area, shapely.points(x, y), 50.0)
-        ids = {r["persistent_id"] or f"api-{r['id']}" for r, ok in zip(recs, inside, strict=True) if ok}
+        ids = {r["persistent_id"] or ("no crime id", r["id"]) for r, ok in zip(recs, inside, strict=True) if ok}
         out[month] = len(ids)
     return out
 
