@@ -34,6 +34,7 @@ import sqlalchemy as sa
 from app import audit, disclosure, mapping
 from app.db import evaluations, incidents
 from app.errors import ApiError
+from app.mapping import PRINT_CSS
 from app.security import Principal
 from app.service import Filters, Service
 from app.statistics import dz_main_group
@@ -258,8 +259,6 @@ def assessment_document(svc: Service, who: Principal, *, year: int | None = None
 
 
 # --------------------------------------------------------------------------- printing
-#: Paper has no buttons: the zoom and layer controls are hidden in the printed map.
-PRINT_CSS = "<style>.leaflet-control-zoom, .leaflet-control-layers { display: none !important; }</style>"
 
 
 def print_map_png(svc: Service, who: Principal, group: str, window: Window) -> bytes:

@@ -415,6 +415,7 @@ def map_command(
     from app.mapping import (
         DEFAULT_DAYS,
         check_group,
+        print_page,
         screenshot_html,
         tasking_map_html,
     )
@@ -438,7 +439,7 @@ def map_command(
             out.write_text(page, encoding="utf-8")
             typer.echo(f"wrote {out} ({len(page.encode()) / 1e6:.1f} MB, standalone HTML)")
         if png is not None:
-            png.write_bytes(screenshot_html(settings, page))
+            png.write_bytes(screenshot_html(settings, print_page(page)))  # no buttons on a picture
             typer.echo(f"wrote {png} (PNG snapshot)")
     except ApiError as exc:
         fail(exc.detail, 2 if exc.status in (404, 422) else 1)

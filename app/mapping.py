@@ -3,9 +3,11 @@
 The map reuses the analysis results the API serves for the same parameters: hotspots
 through :func:`app.hotspot_views.hotspot_collection` (the same cache entries and
 stored, citable hotspot ids), the incident frame through :func:`app.analysis.incidents`,
-and Gi* and the KDE surface through :func:`app.analysis.cached`.
+and the KDE surface through :func:`app.analysis.cached`; Gi*, emerging hot spots and
+KSI collisions come from :mod:`app.map_layers` with the API's defaults.
 
-Gi* is computed over all 239 data zones (the whole council area is the study area,
+Gi* (999 seeded permutations, FDR bins, as ``GET /hotspots/gistar``) and emerging hot
+spots are computed over all 239 data zones (the whole council area is the study area,
 so a group's edge zones keep their real neighbours) and the group's zones are drawn.
 The viewer role gets no incident points, counts 1-4 as ``"<5"`` and a heat layer
 restricted to cells that at least five incidents contribute to (:func:`geo.maps.heat_floor`).
@@ -22,7 +24,6 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-import geopandas as gpd
 import pandas as pd
 
 from app import assets, chromium
@@ -30,13 +31,20 @@ from app.analysis import cached, incidents
 from app.config import Settings
 from app.errors import ApiError
 from app.hotspot_views import hotspot_collection
+from app.map_layers import (
+    GISTAR_SEED,
+    emerging_frame,
+    gistar_frame,
+    ksi_layer_parts,
+    visible_points,
+)
 from app.params import window_from
 from app.security import Principal
 from app.service import Filters, Service
 from geo.errors import GeoError
-from geo.gistar import gistar_datazones
 from geo.kde import kde_surface
 from geo.maps import (
+    ExtraLayers,
     MapTitle,
     build_tasking_map,
     heat_floor,
@@ -139,7 +147,8 @@ def _title(
         lines.append(
             "Hotspots: "
             + ", ".join(bits)
-            + f"; Gi* over all {len(b.datazones)} {b.pack.small_areas.plural}, FDR-corrected"
+            + f"; Gi* over all {len(b.datazones)} {b.pack.small_areas.plural}, "
+            f"{svc.settings.default_permutations:,} permutations (seed {GISTAR_SEED}), FDR-corrected"
         )
     lines.append(
         f"Generated {local_day(pd.Timestamp.now(tz='UTC'), '%Y-%m-%d %H:%M')} (UK time)"
@@ -190,34 +199,6 @@ def _heat(
     if top <= 0:
         return [], note
     return [[p[0], p[1], round(p[2] / top, 4)] for p in pts], note
-
-
-def _gistar(svc: Service, f: Filters, dz_codes: list[str]) -> gpd.GeoDataFrame | None:
-    f_all = dataclasses.replace(f, wards=None, datazones=None)
-    inc_all = incidents(svc, f_all)
-    try:
-        gi = cached(
-            svc,
-            "map-gistar",
-            f_all,
-            {"unit": "datazone"},
-            lambda: gistar_datazones(inc_all, svc.boundaries),
-        )
-    except GeoError as exc:
-        log.info("no Gi* layer: %s", exc)
-        return None
-    return gi[gi["code"].isin(dz_codes)]
-
-
-def _visible_points(who: Principal, inc: pd.DataFrame) -> pd.DataFrame | None:
-    """The incident points the caller may see: all for analysts and admins, a partner
-    key's own agency for a partner tied to one, none for viewers."""
-    if who.sees_records:
-        return inc
-    own = getattr(who, "records_agency", None)
-    if own is not None and who.at_least("partner"):
-        return inc[inc["agency"] == own]
-    return None
 
 
 def _asset_urls(
@@ -278,9 +259,11 @@ def tasking_map_html(
     inc = incidents(svc, f)
     focus = codes if wards_filter is None else [w for w in codes if w in wards_filter]
     dz_codes = _group_datazones(svc, focus)
-    gi = _gistar(svc, f, dz_codes)
+    gi = gistar_frame(svc, who, f, dz_codes)
     heat, heat_note = _heat(svc, who, f, inc)
     inc_all = incidents(svc, dataclasses.replace(f, wards=None, datazones=None))
+    emerging, emerging_note = emerging_frame(svc, who, f, dz_codes)
+    extra = ExtraLayers(emerging=emerging, emerging_note=emerging_note, **(ksi_layer_parts(who, f, inc, inc_all) or {}))
     synthetic = (
         is_synthetic(inc_all["source_id"]) if "source_id" in inc_all.columns else False
     )
@@ -294,13 +277,14 @@ def tasking_map_html(
         gistar=gi,
         heat=heat,
         heat_note=heat_note,
-        incidents=_visible_points(who, inc),
+        incidents=visible_points(who, inc),
         period_label=window.label(),
         suppress_small=not who.sees_records,
         tile_url=settings.tile_url,
         tile_attribution=settings.tile_attribution,
         asset_urls=urls,
         area=b.pack,
+        extra=extra,
     )
     page = render_html(m)
     if standalone and urls is not None:
@@ -387,8 +371,18 @@ def screenshot_html(
         return out.read_bytes()
 
 
+#: Paper has no buttons: the zoom and layer controls are hidden in a printed map.
+PRINT_CSS = "<style>.leaflet-control-zoom, .leaflet-control-layers { display: none !important; }</style>"
+
+
+def print_page(page: str) -> str:
+    """``page`` with :data:`PRINT_CSS` in its head (for PNGs that go on paper)."""
+    return page.replace("</head>", PRINT_CSS + "</head>", 1)
+
+
 def tasking_map_png(svc: Service, who: Principal, group: str, window: Window) -> bytes:
     """PNG snapshot of the tasking map of ``group`` for ``window`` (police + fire,
-    all categories), rendered from the standalone page in headless Chromium."""
+    all categories) for the meeting pack: the standalone page without interactive
+    controls (:data:`PRINT_CSS`), rendered in headless Chromium."""
     page = tasking_map_html(svc, who, group, Filters(window=window), standalone=True)
-    return screenshot_html(svc.settings, page)
+    return screenshot_html(svc.settings, print_page(page))

@@ -20,10 +20,12 @@ from app.mapping import (
     HotspotParams,
     check_group,
     local_day,
+    print_page,
     screenshot_html,
     tasking_map_html,
 )
 from app.params import FilterQuery, PlaceFilterDep
+from app.security import Principal
 from app.service import Filters, Service
 from geo.periods import Window
 
@@ -35,15 +37,17 @@ def _filename(g: str, window: Window, ext: str) -> str:
     return f"tasking-{g}-{local_day(window.start)}-to-{local_day(window.end)}.{ext}"
 
 
-def _filters(svc: Service, g: str, q: FilterQuery) -> Filters:
-    """The map's filters: the path names the group, so a `group` query must agree."""
+def _filters(svc: Service, who: Principal, g: str, q: FilterQuery) -> Filters:
+    """The map's filters: the path names the group, so a `group` query must agree.
+    A restricted caller's window is widened to whole months, as for every analysis
+    endpoint (disclosure rule 7), so that the map's layers equal the API's."""
     if q.group is not None and q.group.strip().lower() != g:
         raise ApiError(
             422,
             f"`group` is given by the path ({g}); got {q.group!r} as well",
             param="group",
         )
-    return dataclasses.replace(q, group=None).resolve(svc, default_days=DEFAULT_DAYS)
+    return dataclasses.replace(q, group=None).resolve(svc, who=who, default_days=DEFAULT_DAYS)
 
 
 @router.get(
@@ -64,9 +68,10 @@ def tasking_png(
     width: Annotated[int | None, Query(ge=400, le=4000)] = None,
     height: Annotated[int | None, Query(ge=300, le=4000)] = None,
 ) -> Response:
-    """PNG snapshot (headless Chromium) of the tasking map, for meeting packs."""
+    """PNG snapshot (headless Chromium) of the tasking map, for meeting packs: without
+    the zoom and layer controls (a picture has no buttons)."""
     g = check_group(group)
-    f = _filters(svc, g, q)
+    f = _filters(svc, who, g, q)
     page = tasking_map_html(
         svc,
         who,
@@ -77,7 +82,7 @@ def tasking_png(
             method=method, eps_m=eps_m, min_samples=min_samples
         ),
     )
-    png = screenshot_html(svc.settings, page, width=width, height=height)
+    png = screenshot_html(svc.settings, print_page(page), width=width, height=height)
     assert f.window is not None
     headers = NO_STORE | {
         "Content-Disposition": f'inline; filename="{_filename(g, f.window, "png")}"'
@@ -101,7 +106,7 @@ def tasking(
     """Folium tasking map of the group (text/html); ``standalone=true`` downloads one
     offline file with every asset inlined (default window: the last 90 days)."""
     g = check_group(group)
-    f = _filters(svc, g, q)
+    f = _filters(svc, who, g, q)
     hp = HotspotParams(
         method=method,
         eps_m=eps_m,

@@ -2,8 +2,9 @@
 
 Layers, bottom to top (custom Leaflet panes keep this order however layers are
 toggled): data zones by SIMD decile (off by default), Gi* hot and cold data zones,
-the KDE heat surface, ward boundaries with names, police-only and fire-only
-hotspots, overlap hotspots, then the police and fire incident clusters.
+emerging hot and cold data zones, the KDE heat surface, ward boundaries with names,
+police-only and fire-only hotspots, overlap hotspots, KSI road collisions, then the
+police and fire incident clusters.
 """
 
 from __future__ import annotations
@@ -24,8 +25,15 @@ from geo.maps.assets import set_asset_urls
 from geo.maps.helpers import check_gdf
 from geo.maps.hotspots import hotspot_layers
 from geo.maps.incidents import incident_layers
-from geo.maps.layers import gistar_layer, land_layer, simd_layer, ward_layer
+from geo.maps.layers import (
+    gistar_layer,
+    gistar_method,
+    land_layer,
+    simd_layer,
+    ward_layer,
+)
 from geo.maps.legend import legend_html
+from geo.maps.overlays import ExtraLayers, emerging_layer, ksi_layer, overlay_legend
 from geo.maps.page import MapChrome, MapTitle
 from geo.maps.style import BOUNDARY_ATTRIBUTION, DEFAULT_SHOW, LAYER_NAMES, PANES
 
@@ -53,6 +61,7 @@ def build_tasking_map(
     show: Mapping[str, bool] | None = None,
     simplify_m: float = 5.0,
     area: AreaPack | None = None,
+    extra: ExtraLayers | None = None,
 ) -> folium.Map:
     """A tasking map for one group of wards.
 
@@ -74,8 +83,8 @@ def build_tasking_map(
         categories, wards, datazones, overlap, trend, worst_simd_decile``), as served by
         the hotspot engine, with counts already suppressed where the viewer needs it.
     gistar
-        Gi* per data zone (``code, name, count, gi_z, p_value, p_fdr, confidence``);
-        only zones with a non-zero confidence bin are drawn.
+        Gi* per data zone (``code, name, count, gi_z, p_value, p_fdr, confidence``;
+        ``attrs["parameters"]`` names the method); zones with a non-zero bin are drawn.
     heat, heat_note
         ``[lat, lon, weight]`` heat points (e.g. ``KdeResult.to_heat_points``) and a
         line for the legend describing them.
@@ -87,13 +96,12 @@ def build_tasking_map(
     tile_url, tile_attribution, asset_urls
         Base-map tile URL template and its attribution (``None``/``"none"``: a plain
         background); folium asset name -> URL (:func:`set_asset_urls`; ``None``: CDNs).
-    show, simplify_m, area
+    show, simplify_m, area, extra
         Overrides of :data:`DEFAULT_SHOW`; boundary simplification in metres (0: none);
-        the area pack for labels and attribution (default: West Lothian's wording).
+        the area pack for labels and attribution (default: West Lothian's wording);
+        emerging hot spots and KSI collisions (:class:`~geo.maps.overlays.ExtraLayers`).
 
-    Returns
-    -------
-    folium.Map
+    Returns folium.Map.
 
     Raises
     ------
@@ -107,10 +115,12 @@ def build_tasking_map(
     present, ordered = _layers(
         wards, focus_set, shown, datazones, hotspots, gistar, heat, incidents,
         period_label=period_label, suppress_small=suppress_small, simplify_m=simplify_m, area=area,
+        extra=extra or ExtraLayers(),
     )  # fmt: skip
     for layer in ordered:
         layer.add_to(m)
-    _finish(m, wards, focus_set, title, present, heat_note, plain, asset_urls, area)
+    _finish(m, wards, focus_set, title, present, heat_note, plain, asset_urls, area, extra or ExtraLayers(),
+            gistar)  # fmt: skip
     return m
 
 
@@ -195,6 +205,7 @@ def _layers(
     suppress_small: bool,
     simplify_m: float,
     area: AreaPack | None = None,
+    extra: ExtraLayers,
 ) -> tuple[set[str], list[be.Element]]:
     """The layers present and the data layers in layer-control order."""
     # Layer-control order (most important first); the panes, not this order, stack them.
@@ -229,12 +240,19 @@ def _layers(
             )
         )
         present.add("gistar")
+    if extra.emerging is not None:
+        plural = "data zones" if area is None else area.small_areas.plural
+        ordered.append(emerging_layer(extra.emerging, simplify_m=simplify_m, show=shown["emerging"], small_areas=plural))
+        present.add("emerging")
     if heat is not None:
         ordered.append(_heat_layer(heat, show=shown["heat"]))
         present.add("heat")
     if incidents is not None:
         ordered += incident_layers(incidents, show=shown)
         present |= {"police", "fire"}
+    if extra.ksi is not None:
+        ordered.append(ksi_layer(extra.ksi, show=shown["ksi"]))
+        present.add("ksi")
     if datazones is not None:
         ordered.append(simd_layer(datazones, simplify_m=simplify_m, show=shown["simd"], area=area))
         present.add("simd")
@@ -268,7 +286,9 @@ def _finish(
     heat_note: str | None,
     plain: bool,
     asset_urls: Mapping[str, str] | None,
-    area: AreaPack | None = None,
+    area: AreaPack | None,
+    extra: ExtraLayers,
+    gistar: gpd.GeoDataFrame | None,
 ) -> None:
     """Title, legend, attribution, layer control, fitted bounds and asset links."""
     own = area is not None and area.name != "west-lothian"
@@ -281,7 +301,10 @@ def _finish(
             heat_note=heat_note,
             index="SIMD 2020v2" if area is None else area.deprivation.index,
             small_areas="data zones" if area is None else area.small_areas.plural,
-        ),
+            gistar_method=None if gistar is None else gistar_method(gistar.attrs.get("parameters")),
+            gistar_none=gistar is not None and not bool((gistar["confidence"].astype(int) != 0).any()),
+        )
+        + overlay_legend(extra, present, "data zones" if area is None else area.small_areas.plural),
         attributions=attributions,
         plain=plain,
     ).add_to(m)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import folium
@@ -26,6 +27,7 @@ __all__ = [
     "POPUP_JS",
     "geojson_layer",
     "gistar_layer",
+    "gistar_method",
     "land_layer",
     "simd_layer",
     "ward_layer",
@@ -154,6 +156,33 @@ def simd_layer(
     return geojson_layer(collection(geoms, props), name=name, show=show, pane="simd")
 
 
+def gistar_method(parameters: Mapping[str, Any] | None) -> str:
+    """How the Gi* bins were made, for people, from ``attrs["parameters"]`` of
+    :func:`geo.gistar.gistar_datazones` (empty when unknown).
+
+    Examples
+    --------
+    >>> gistar_method({"permutations": 999, "permutation_type": "conditional", "seed": 0})
+    '999 conditional permutations (seed 0), Benjamini–Hochberg FDR'
+    >>> gistar_method({"permutations": 0})
+    'analytic (normal) p, Benjamini–Hochberg FDR'
+    """
+    if not parameters:
+        return ""
+    reps = int(parameters.get("permutations") or 0)
+    if reps <= 0:
+        return "analytic (normal) p, Benjamini–Hochberg FDR"
+    kind = parameters.get("permutation_type") or "conditional"
+    return f"{reps:,} {kind} permutations (seed {parameters.get('seed')}), Benjamini–Hochberg FDR"
+
+
+def _stat(v: Any, fmt: str) -> str:
+    """A z or p formatted, or ``withheld`` where disclosure removed it (None/NaN)."""
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return "withheld" if v is None else "n/a"
+    return format(float(v), fmt)
+
+
 def gistar_layer(
     gi: gpd.GeoDataFrame,
     *,
@@ -163,36 +192,38 @@ def gistar_layer(
     period_label: str | None,
     area: AreaPack | None = None,
 ) -> folium.GeoJson:
-    """Data zones (the ``area`` pack's small areas) with a non-zero Gi* confidence bin, coloured by bin."""
+    """Data zones (the ``area`` pack's small areas) with a non-zero Gi* confidence bin, coloured by bin.
+
+    Each feature carries ``code`` and ``confidence``; the popup names the method
+    (:func:`gistar_method` of ``gi.attrs["parameters"]``). A z or p of ``None`` (withheld
+    by the disclosure rules) shows as "withheld".
+    """
     sig = gi[gi["confidence"].astype(int) != 0]
     geoms = wgs84_geoms(sig, simplify_m) if len(sig) else np.array([], dtype=object)
+    method = gistar_method(gi.attrs.get("parameters"))
+    p_label = "p_sim (FDR q)" if "p_sim" in sig.columns else "p (FDR q)"
     props = []
-    records = sig[
-        ["code", "name", "count", "gi_z", "p_value", "p_fdr", "confidence"]
-    ].to_dict(orient="records")
-    for r in records:
-        colour, label = GISTAR_BINS[int(r["confidence"])]
-        count = int(r["count"])
+    for r in sig.to_dict(orient="records"):
+        conf = int(r["confidence"])
+        colour, label = GISTAR_BINS[conf]
+        count = int(r["count"]) if not isinstance(r["count"], str) else r["count"]
+        p = r["p_sim"] if "p_sim" in r else r["p_value"]
         rows = [
             ("Code", esc(r["code"])),
             ("Result", esc(label)),
-            (
-                "Incidents",
-                fmt_count(suppress_count(count) if suppress_small else count),
-            ),
-            ("Gi* z", f"{float(r['gi_z']):.2f}"),
-            ("p (FDR q)", f"{float(r['p_value']):.3g} ({float(r['p_fdr']):.3g})"),
+            ("Incidents", fmt_count(suppress_count(count) if suppress_small else count)),
+            ("Gi* z", _stat(r["gi_z"], ".2f")),
+            (p_label, f"{_stat(p, '.3g')} ({_stat(r['p_fdr'], '.3g')})"),
         ]
+        if method:
+            rows.append(("Method", esc(method)))
         if period_label:
             rows.append(("Period", esc(period_label)))
         props.append(
             {
-                "style": {
-                    "color": colour,
-                    "weight": 0.8,
-                    "fillColor": colour,
-                    "fillOpacity": 0.5,
-                },
+                "code": str(r["code"]),
+                "confidence": conf,
+                "style": {"color": colour, "weight": 0.8, "fillColor": colour, "fillOpacity": 0.5},
                 "popup": f"<div class='tm-pop-h'>{esc(r['name'])}</div>" + table(rows),
             }
         )

@@ -9,9 +9,14 @@ __all__ = ["legend_html"]
 
 
 def legend_html(
-    *, layers: set[str], heat_note: str | None, index: str = "SIMD 2020v2", small_areas: str = "data zones"
+    *, layers: set[str], heat_note: str | None, index: str = "SIMD 2020v2", small_areas: str = "data zones",
+    gistar_method: str | None = None, gistar_none: bool = False,
 ) -> str:
-    """The legend's HTML: a key for each kind of layer in ``layers``."""
+    """The legend's HTML: a key for each kind of layer in ``layers``.
+
+    ``gistar_method`` describes how the Gi* bins were made; ``gistar_none`` says in
+    words that no small area is significant after FDR (an empty layer is an answer).
+    """
 
     def key(swatch_style: str, text: str) -> str:
         return f"<div class='tm-key'><span class='tm-sw' style='{swatch_style}'></span>{esc(text)}</div>"
@@ -33,6 +38,11 @@ def legend_html(
     ]
     if "gistar" in layers:
         parts.append(f"<h4>Gi* {esc(small_areas)} (FDR-corrected)</h4>")
+        if gistar_method:
+            parts.append(f"<div class='tm-gistar-method'>{esc(gistar_method)}</div>")
+        if gistar_none:
+            singular = small_areas[:-1] if small_areas.endswith("s") else small_areas
+            parts.append(f"<div class='tm-gistar-none'><b>No {esc(singular)} significant after FDR</b></div>")
         parts += [
             key(f"background:{c}", lab)
             for _, (c, lab) in sorted(GISTAR_BINS.items(), reverse=True)

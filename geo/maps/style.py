@@ -7,7 +7,9 @@ __all__ = [
     "BOUNDARY_ATTRIBUTION",
     "COORD_GRID",
     "DEFAULT_SHOW",
+    "EMERGING_COLOURS",
     "GISTAR_BINS",
+    "KSI_COLOUR",
     "LAYER_NAMES",
     "OVERLAP_COLOUR",
     "PANES",
@@ -36,9 +38,11 @@ LAYER_NAMES: dict[str, str] = {
     "police_hotspots": "Police-only hotspots",
     "fire_hotspots": "Fire-only hotspots",
     "gistar": "Gi* hot and cold data zones (FDR)",
+    "emerging": "Emerging hot and cold data zones",
     "heat": "Heat (KDE surface)",
     "police": "Police incidents",
     "fire": "Fire incidents",
+    "ksi": "KSI road collisions (fatal or serious)",
 }
 #: Whether each layer is ticked when the map opens.
 DEFAULT_SHOW: dict[str, bool] = {
@@ -48,9 +52,11 @@ DEFAULT_SHOW: dict[str, bool] = {
     "police_hotspots": True,
     "fire_hotspots": True,
     "gistar": True,
+    "emerging": False,
     "heat": False,
     "police": False,
     "fire": False,
+    "ksi": False,
 }
 #: folium default assets a tasking map does not use (and that have no npm package of
 #: the same files): the Bootstrap 3 glyphicon font and folium's rotate CSS for
@@ -73,12 +79,36 @@ GISTAR_BINS: dict[int, tuple[str, str]] = {
     -2: ("#67a9cf", "Cold spot, 95% confidence"),
     -3: ("#2166ac", "Cold spot, 99% confidence"),
 }
+#: Emerging-hot-spot pattern -> fill colour (reds hot, blues cold; darker = more
+#: established; oscillating in magenta/teal, historical pale). "no_pattern" is not drawn.
+EMERGING_COLOURS: dict[str, str] = {
+    "intensifying_hot": "#99000d",
+    "persistent_hot": "#cb181d",
+    "diminishing_hot": "#ef3b2c",
+    "consecutive_hot": "#fb6a4a",
+    "new_hot": "#fc9272",
+    "sporadic_hot": "#fcbba1",
+    "oscillating_hot": "#e7298a",
+    "historical_hot": "#d4b9da",
+    "intensifying_cold": "#08306b",
+    "persistent_cold": "#08519c",
+    "diminishing_cold": "#2171b5",
+    "consecutive_cold": "#4292c6",
+    "new_cold": "#6baed6",
+    "sporadic_cold": "#9ecae1",
+    "oscillating_cold": "#41b6c4",
+    "historical_cold": "#c6dbef",
+}
+#: KSI (killed or seriously injured) road collision points.
+KSI_COLOUR = "#111111"
 PANES = {
     "land": 250,
     "simd": 350,
     "gistar": 360,
+    "emerging": 365,
     "wards": 410,
     "hotspots": 420,
     "overlap": 430,
+    "ksi": 610,  # above the incident clusters (markerPane, 600): few, and what matters
 }
 COORD_GRID = 1e-5  # degrees, about 1 m

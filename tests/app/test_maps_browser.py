@@ -35,6 +35,7 @@ import shapely
 import uvicorn
 from shapely.geometry import shape
 
+from app import mapping
 from app.demo import load_demo
 from app.main import create_app
 from geo import maps
@@ -316,9 +317,17 @@ STATE = """JSON.stringify({
   single: document.querySelectorAll('.leaflet-hotspots-pane path').length,
   wards: document.querySelectorAll('.leaflet-wards-pane path').length,
   gistar: document.querySelectorAll('.leaflet-gistar-pane path').length,
+  emerging: document.querySelectorAll('.leaflet-emerging-pane path').length,
+  ksi: document.querySelectorAll('.leaflet-ksi-pane path').length,
   labels: [...document.querySelectorAll('.tm-ward-label')].map(e => e.textContent),
   tiles: document.querySelectorAll('.leaflet-tile').length,
 })"""
+PRINTED = """JSON.stringify(Object.fromEntries(
+  [['layers', '.leaflet-control-layers'], ['zoom', '.leaflet-control-zoom'], ['legend', '.tm-legend'], ['title', '.tm-title'],
+   ['scale', '.leaflet-control-scale']].map(([k, sel]) => {
+    const e = document.querySelector(sel);
+    return [k, e ? getComputedStyle(e).display : 'missing'];
+  })))"""
 TOGGLE = """(() => {
   const labels = [...document.querySelectorAll('.leaflet-control-layers-overlays label')];
   for (const want of %s) {
@@ -355,6 +364,12 @@ LATLNG_TO_PAGE = """((lat, lon) => {
 })(%s, %s)"""
 
 
+def west_zones(b) -> set[str]:
+    """West data zones: those whose largest area share lies in a west ward."""
+    s = b.dz_ward_share.sort_values(["datazone", "share"], ascending=[True, False]).drop_duplicates("datazone")
+    return set(s.loc[s["ward"].isin(b.group_wards("west")), "datazone"])
+
+
 def click(b: Browser, session: str, x: float, y: float) -> None:
     for kind in ("mouseMoved", "mousePressed", "mouseReleased"):
         b.send(
@@ -364,7 +379,7 @@ def click(b: Browser, session: str, x: float, y: float) -> None:
         )
 
 
-def test_map_initialises_offline_in_chromium(server, browser, tmp_path) -> None:
+def test_map_initialises_offline_in_chromium(server, browser, tmp_path, boundaries) -> None:
     base, window = server
     hotspots = httpx.get(
         f"{base}/api/v1/hotspots",
@@ -373,6 +388,14 @@ def test_map_initialises_offline_in_chromium(server, browser, tmp_path) -> None:
         timeout=60,
     ).json()
     kinds = [maps.hotspot_kind(f["properties"]) for f in hotspots["features"]]
+    gistar = httpx.get(
+        f"{base}/api/v1/hotspots/gistar", params=window,
+        headers={"X-API-Key": ADMIN_KEY}, timeout=60,
+    ).json()
+    emerging = httpx.get(
+        f"{base}/api/v1/hotspots/emerging", params={"to": window["to"]},
+        headers={"X-API-Key": ADMIN_KEY}, timeout=60,
+    ).json()
     s = browser.page(headers={"X-API-Key": ADMIN_KEY})
     url = f"{base}/api/v1/maps/tasking/west?from={window['from']}&to={window['to']}"
     browser.send("Page.navigate", {"url": url}, session=s)
@@ -387,25 +410,35 @@ def test_map_initialises_offline_in_chromium(server, browser, tmp_path) -> None:
             "police_hotspots",
             "fire_hotspots",
             "gistar",
+            "emerging",
             "heat",
             "police",
             "fire",
+            "ksi",
             "simd",
             "wards",
         )
     ]
     assert [o.rsplit(" (", 1)[0] for o in st["overlays"]] == names
     assert not any(
-        c.startswith(maps.LAYER_NAMES["simd"]) for c in st["checked"]
-    )  # SIMD off by default
+        c.startswith(maps.LAYER_NAMES[k]) for c in st["checked"] for k in ("simd", "emerging", "ksi")
+    )  # SIMD, emerging hot spots and KSI collisions off by default
+    assert st["emerging"] == 0 and st["ksi"] == 0
     # one SVG path per hotspot of each kind, as served by GET /hotspots for the same window
     assert st["overlap"] == kinds.count("overlap") and st["single"] == len(
         kinds
     ) - kinds.count("overlap")
-    assert st["wards"] == 9 and st["gistar"] > 0
+    # Gi* as GET /hotspots/gistar gives it (999 seeded permutations, FDR): one path per
+    # significant west data zone. On the demo's quarter no zone is significant after FDR
+    # (the analytic bins the map used to draw found some): the map must say so, not look empty.
+    west = west_zones(boundaries)
+    sig = [f for f in gistar["features"] if f["properties"]["code"] in west and f["properties"]["confidence"] != 0]
+    assert st["wards"] == 9 and st["gistar"] == len(sig)
+    assert ("No data zone significant after FDR" in st["legend"]) is (not sig)
     assert (
         "Overlap: police + fire" in st["legend"]
         and "Gi* data zones (FDR-corrected)" in st["legend"]
+        and "999 conditional permutations (seed 0)" in st["legend"]
     )
     assert "WEST tasking group" in st["title"] and "SYNTHETIC DEMO DATA" in st["title"]
     assert (
@@ -464,6 +497,19 @@ def test_map_initialises_offline_in_chromium(server, browser, tmp_path) -> None:
     browser.eval(s, "document.querySelector('.leaflet-popup-close-button').click()")
     browser.screenshot(s, shots_dir(tmp_path) / "tasking-west-incidents-heat.png")
 
+    # emerging hot spots and KSI collisions when ticked: one path per patterned west zone
+    # of GET /hotspots/emerging, one circle per KSI collision counted in the legend
+    patterned = [f for f in emerging["features"] if f["properties"]["code"] in west
+                 and f["properties"]["pattern"] != "no_pattern"]
+    assert browser.eval(s, TOGGLE % json.dumps([maps.LAYER_NAMES[k] for k in ("emerging", "ksi")])) == "ok"
+    browser.wait_js(s, "document.querySelectorAll('.leaflet-emerging-pane path').length > 0")
+    st = json.loads(browser.eval(s, STATE))
+    assert st["emerging"] == len(patterned) > 0
+    n_ksi = int(st["legend"].split("Killed or seriously injured (fatal or serious): ", 1)[1].split()[0])
+    assert st["ksi"] == n_ksi > 0
+    assert "Emerging hot spots" in st["legend"] and "24 whole months" in st["legend"]
+    browser.screenshot(s, shots_dir(tmp_path) / "tasking-west-emerging-ksi.png")
+
     # nothing but the local server was asked for anything, and nothing failed
     reqs = browser.requests()
     assert any("/static/vendor/leaflet/dist/leaflet.js" in u for u in reqs)
@@ -518,6 +564,16 @@ def test_png_endpoint_and_offline_standalone_file(server, browser, tmp_path) -> 
             u for u in offline.requests() if not u.startswith(("file:", "data:"))
         ] == []
         assert offline.failures() == [] and offline.exceptions() == []
+        # the printed page (PNGs for packs and assessments): the controls are in the page
+        # but not drawn; the legend, title and scale still are
+        printed = tmp_path / "east-print.html"
+        printed.write_text(mapping.print_page(page), encoding="utf-8")
+        s = offline.page()
+        offline.send("Page.navigate", {"url": printed.as_uri()}, session=s)
+        offline.wait_js(s, MAP_READY, timeout=60)
+        shown = json.loads(offline.eval(s, PRINTED))
+        assert shown == {"layers": "none", "zoom": "none", "legend": "block", "title": "block", "scale": "block"}, shown
+        assert json.loads(offline.eval(s, STATE))["overlays"]  # the control exists, hidden
     finally:
         offline.close()
 
