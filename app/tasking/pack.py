@@ -34,6 +34,7 @@ from app.statistics import compute
 from app.tasking.config import GroupConfig, tasking_config
 from app.tasking.dates import small
 from app.tasking.docs import meeting_window
+from app.tasking.profiles import hotspot_profiles
 from app.tasking.review import group_filters, group_hotspots, meeting_view
 from app.tasking.store import meeting_row
 from geo.areas import AreaPack
@@ -45,6 +46,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 SECTION_TITLES = (
     "Hotspot map",
     "Top hotspots",
+    "Hotspot timing and emerging patterns",
     "Ward statistics",
     "Deprivation concentration",
     "Actions due",
@@ -202,6 +204,7 @@ def pack_context(svc: Service, who: Principal, meeting_id: int) -> dict[str, Any
     hot = group_hotspots(svc, who, g, window, cfg.hotspot_method)
     demo, total = demo_share(svc, f)
     bnd = svc.boundaries
+    top = [x["properties"] for x in hot["features"][: cfg.top_hotspots]]
     return {
         "titles": SECTION_TITLES,
         "group": g,
@@ -219,9 +222,8 @@ def pack_context(svc: Service, who: Principal, meeting_id: int) -> dict[str, Any
         "method": cfg.hotspot_method.upper(),
         "hotspot_total": len(hot["features"]),
         "hotspot_warnings": hot.get("warnings", []),
-        "top": _hotspot_rows(
-            svc, [x["properties"] for x in hot["features"][: cfg.top_hotspots]]
-        ),
+        "top": _hotspot_rows(svc, top),
+        "profiles": hotspot_profiles(svc, who, f, top),
         "stats": compute(svc, f, "ward", g.area, who),
         "dep": group_concentration(svc, who, g.area, window),
         "actions": view["actions_due"],
@@ -245,6 +247,7 @@ def _area_words(pack: AreaPack) -> dict[str, str]:
         "index": pack.deprivation.index,
         "short": pack.deprivation.short,
         "small": sa.plural,
+        "one": sa.noun,
         "Small": sa.plural[:1].upper() + sa.plural[1:],
         "small_edition": sa.edition,
         "units": re.sub(r"\s+\d{4}$", "", ru.edition),

@@ -294,6 +294,9 @@ def test_pdf_pack_in_headless_chromium(client, meeting, fake_map, tmp_path) -> N
     assert (
         "SYNTHETIC DEMO DATA" in text and "Boghall" in text
     )  # (a table cell may wrap)
+    timing = text[text.index("Hotspot timing and emerging patterns") :]
+    assert "Busiest:" in timing and "Emerging pattern (2024-08 to 2026-07)" in timing
+    assert re.search(r"Mon\s.*\n.*Tue", timing)  # the weekday x hour grid prints as rows
 
 
 def test_pdf_without_chromium_is_a_clear_503(
