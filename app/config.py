@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     map_png_width: int = 1600  # tasking-map PNG snapshot size (pixels)
     map_png_height: int = 1000
     map_png_timeout_s: float = 60.0
+    # joint attendances (geo/events.py): a police and a fire record this close in space and
+    # time are one event in all-agency totals and co-location; 0 (either) = no linking
+    event_link_metres: float = 50.0
+    event_link_minutes: float = 30.0
 
     @field_validator("auth", mode="before")
     @classmethod

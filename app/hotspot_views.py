@@ -24,6 +24,36 @@ def point_records(inc: Any, agency: str | None = None) -> Any:
     return inc[keep].reset_index(drop=True)
 
 
+def events_input(svc: Any, f: Any) -> tuple[pd.DataFrame, int]:
+    """The window's incidents with the fire record of each joint attendance dropped, and
+    how many were dropped (docs/methods.md "Joint attendances"): a police and a fire
+    record of one event (:func:`geo.events.link_events`, limits from the settings) count
+    once, as the police record, in all-agency hotspots and their co-location; so a joint
+    attendance is not fire beside police. With an agency filter nothing is linked."""
+    from app.analysis import ANALYSIS_COLUMNS, cached, incidents
+    from app.statistics import LINK_COLUMNS, linking_on
+    from geo.events import link_events
+
+    inc = incidents(svc, f)
+    if not linking_on(svc, f):
+        return inc, 0
+    s = svc.settings
+    cols = list(dict.fromkeys(["source_id", *LINK_COLUMNS]))
+
+    def second(df: pd.DataFrame) -> Any:
+        return link_events(df, metres=s.event_link_metres, minutes=s.event_link_minutes).second
+
+    aux = cached(svc, "event_links", f, {"metres": s.event_link_metres, "minutes": s.event_link_minutes},
+                 lambda: svc.frame(f, columns=cols).assign(second=lambda d: second(d))[["source_id", "agency", "second"]])
+    if len(aux) != len(inc) or not (aux["source_id"].to_numpy() == inc["source_id"].to_numpy()).all():
+        # a batch was stored between the two reads: link one fresh frame instead
+        fresh = svc.frame(f, columns=list(dict.fromkeys([*ANALYSIS_COLUMNS, "date_precision"])))
+        drop = second(fresh)
+        return fresh.loc[~drop, ANALYSIS_COLUMNS].reset_index(drop=True), int(drop.sum())
+    drop = aux["second"].to_numpy(dtype=bool)
+    return inc.loc[~drop].reset_index(drop=True), int(drop.sum())
+
+
 def excluded_note(svc: Any, f: Any) -> dict[str, Any]:
     """How many records of the window a point method left out, and why."""
     from app.analysis import incidents
@@ -39,11 +69,13 @@ def excluded_note(svc: Any, f: Any) -> dict[str, Any]:
 
 def _hotspot_result(svc: Any, f: Any, method: str, eps_m: float | None, min_samples: int | None,
                     min_cluster_size: int | None, hull: str) -> Any:
-    from app.analysis import cached, incidents
+    from app.analysis import cached
     from geo.hotspots import find_hotspots
 
-    params = {"method": method, "eps_m": eps_m, "min_samples": min_samples, "min_cluster_size": min_cluster_size, "hull": hull}
-    inc = point_records(incidents(svc, f), f.agency)
+    s = svc.settings
+    params = {"method": method, "eps_m": eps_m, "min_samples": min_samples, "min_cluster_size": min_cluster_size, "hull": hull,
+              "link": [s.event_link_metres, s.event_link_minutes]}
+    inc = point_records(events_input(svc, f)[0], f.agency)
     period = (f.window.start, f.window.end)
     return inc, cached(svc, "hotspots", f, params, lambda: find_hotspots(
         inc, svc.boundaries, method=method, eps_m=eps_m, min_samples=min_samples,  # type: ignore[arg-type]
@@ -64,17 +96,30 @@ def hotspot_collection(svc: Any, who: Any, f: Any, *, method: str = "dbscan", ep
         inc, res = _hotspot_result(svc, f, method, eps_m, min_samples, min_cluster_size, hull)
     except (TooFewIncidentsError, EmptyInputError) as exc:
         # not an error for a map or a meeting: nothing to show, and why
-        return {"type": "FeatureCollection", "features": [], "period": period, "warnings": [str(exc)], "excluded": excluded_note(svc, f),
+        return {"type": "FeatureCollection", "features": [], "period": period, "warnings": [str(exc)], "excluded": _excluded(svc, f, who),
                 "parameters": {"method": method, "eps_m": eps_m, "min_samples": min_samples,
                                "min_cluster_size": min_cluster_size}}
     if overlap_only:
         key = {"method": method, "eps_m": eps_m, "min_samples": min_samples, "min_cluster_size": min_cluster_size,
-               "hull": hull, "permutations": permutations, "seed": seed}
+               "hull": hull, "permutations": permutations, "seed": seed,
+               "link": [svc.settings.event_link_metres, svc.settings.event_link_minutes]}
         res = cached(svc, "overlap", f, key, lambda: overlap_hotspots(res, inc, permutations=permutations, seed=seed))
     fc = to_geojson(res)
     remember_hotspots(svc, fc, res)
     for feat in fc["features"]:
         feat["properties"].setdefault("id", feat.get("id"))
     fc["period"] = period
-    fc["excluded"] = excluded_note(svc, f)
+    fc["excluded"] = _excluded(svc, f, who)
     return disclosure.hotspot_collection(fc, who)
+
+
+def _excluded(svc: Any, f: Any, who: Any) -> dict[str, Any]:
+    """:func:`excluded_note` plus the joint attendances counted once (hotspot methods);
+    for a restricted audience a count of 1-4 is ``"<5"``."""
+    note = excluded_note(svc, f)
+    n = events_input(svc, f)[1]
+    note["linked_events"] = disclosure.small(n) if disclosure.restricted(who) else n
+    m, mins = svc.settings.event_link_metres, svc.settings.event_link_minutes
+    note["note"] += (f"; a fire record within {m:g} m and {mins:g} minutes of a police record is one joint attendance "
+                     "(linked_events) and counts once, as the police record")
+    return note

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from typing import Any
 
@@ -11,6 +12,7 @@ from app import csvsafe
 from app.security import Principal
 from app.service import Filters, Service
 from geo.areas import AreaPack
+from geo.events import link_events
 from geo.periods import Window
 from geo.stats import area_rows, summary_rows, suppress
 
@@ -34,6 +36,33 @@ def dz_main_group(svc: Service) -> pd.Series:
     return s.set_index("datazone")["ward"].map(groups)
 
 
+LINK_COLUMNS = ["agency", "occurred_at", "easting", "northing", "location_precision", "date_precision"]
+
+
+def linking_on(svc: Service, f: Filters) -> bool:
+    """Whether joint attendances are linked for these filters (both agencies, limits > 0)."""
+    s = svc.settings
+    return f.agency is None and s.event_link_metres > 0 and s.event_link_minutes > 0
+
+
+def linked_pairs(svc: Service, f: Filters, unit: str, windows: dict[str, Window]) -> dict[str, pd.Series]:
+    """Linked police/fire pairs (:mod:`geo.events`) of the filtered records in each window,
+    per ``unit`` of the pair's fire record (one cache entry for all the windows)."""
+    from app.analysis import cached
+
+    s = svc.settings
+
+    def one(w: Window) -> pd.Series:
+        df = svc.frame(dataclasses.replace(f, window=w), columns=[unit, *LINK_COLUMNS])
+        df = df[df["agency"].isin(("police", "fire"))].reset_index(drop=True)
+        links = link_events(df, metres=s.event_link_metres, minutes=s.event_link_minutes)
+        return df.loc[links.second, unit].value_counts()
+
+    params = {"unit": unit, "metres": s.event_link_metres, "minutes": s.event_link_minutes,
+              "windows": {k: [w.start.isoformat(), w.end.isoformat()] for k, w in windows.items()}}
+    return cached(svc, "linked_events", f, params, lambda: {k: one(w) for k, w in windows.items()})
+
+
 def compute(svc: Service, f: Filters, unit: str, group: str | None, who: Principal) -> dict[str, Any]:
     """Statistics document for ``unit`` (``ward`` or ``datazone``)."""
     assert f.window is not None
@@ -52,7 +81,12 @@ def compute(svc: Service, f: Filters, unit: str, group: str | None, who: Princip
     if g != "all":
         units = units[units["tasking_group"] == g.upper()]
     cats = f.categories or sorted(set().union(*[set(c["category"]) for c in counts.values()]))
-    rows = area_rows(units, counts["current"], counts["previous"], counts["last_year"], unit=unit, categories=cats)
+    linked = None
+    if linking_on(svc, f):
+        names = {"count": "current", "previous_count": "previous", "last_year_count": "last_year"}
+        linked = linked_pairs(svc, f, unit, {k: windows[w] for k, w in names.items()})
+    rows = area_rows(units, counts["current"], counts["previous"], counts["last_year"], unit=unit, categories=cats,
+                     linked=linked)
     groups: dict[str, list[str]] = {}
     for label in ("EAST", "WEST"):
         members = [c for c in units["code"] if main_group.get(c) == label]
@@ -79,7 +113,10 @@ def compute(svc: Service, f: Filters, unit: str, group: str | None, who: Princip
         "notes": [
             _population_note(b.pack),
             "change_pct is null when the comparison count is 0",
-        ] + (["counts 1-4 shown as '<5'; 'c' = withheld so that a small cell cannot be recovered by subtraction"] if suppressed else []),
+        ] + ([f"count counts events: a police and a fire record within {svc.settings.event_link_metres:g} m and "
+              f"{svc.settings.event_link_minutes:g} minutes of each other are one joint attendance (linked_events, "
+              "placed at the fire record), so count = sum(by_agency) - linked_events; see docs/methods.md"]
+             if linked is not None else []) + (["counts 1-4 shown as '<5'; 'c' = withheld so that a small cell cannot be recovered by subtraction"] if suppressed else []),
     }
 
 
@@ -94,7 +131,8 @@ def to_csv(doc: dict[str, Any], unit: str) -> str:
     """Flat CSV: one row per unit, then the group totals (wards only)."""
     cats = sorted({k for r in doc["rows"] for k in r["by_category"]})
     agencies = list(doc["rows"][0]["by_agency"]) if doc["rows"] else ["police", "fire"]
-    header = [*CSV_FIRST[unit], *CSV_NUM, *[f"{a}_count" for a in agencies], "ksi_count",
+    linked = [k for k in ("linked_events",) if doc["rows"] and k in doc["rows"][0]]
+    header = [*CSV_FIRST[unit], *CSV_NUM, *[f"{a}_count" for a in agencies], *linked, "ksi_count",
               *[f"count_{c}" for c in cats], "period_from", "period_to"]
     buf = io.StringIO()
     w = csvsafe.writer(buf)  # formula-like cells escaped (CSV injection)
@@ -103,7 +141,7 @@ def to_csv(doc: dict[str, Any], unit: str) -> str:
 
     def emit(r: dict[str, Any], first: list[Any]) -> None:
         vals = [*first, *[("" if r[k] is None else r[k]) for k in CSV_NUM], *[r["by_agency"][a] for a in agencies],
-                r.get("ksi_count", 0), *[r["by_category"].get(c, 0) for c in cats], p["from"], p["to"]]
+                *[r[k] for k in linked], r.get("ksi_count", 0), *[r["by_category"].get(c, 0) for c in cats], p["from"], p["to"]]
         w.writerow(vals)
 
     for r in doc["rows"]:

@@ -20,6 +20,17 @@ group against the group's summary row, police + fire against a row's count, and 
 categories against a row's count — a lone suppressed cell could be recovered by
 subtraction. Then the smallest other non-zero cell of that set is withheld too and shown
 as ``"c"`` (confidential), repeatedly until no set has exactly one withheld cell.
+
+Joint attendances (:mod:`geo.events`)
+-------------------------------------
+When ``linked`` counts are given, ``count`` (and ``previous_count``, ``last_year_count``)
+counts *events*: a police and a fire record linked as one event count once, while
+``by_agency`` and ``by_category`` keep both records. ``linked_events`` reports the linked
+pairs, placed in the unit of the pair's fire record, so that in every row
+``count = sum(by_agency) - linked_events`` (and ``sum(by_category) - linked_events``).
+``linked_events`` is a cell of those two additive sets and of the units of a group for
+suppression: a count 1-4 is ``"<5"``, and a set never has exactly one withheld cell
+(the row's ``count`` counting as a cell of both).
 """
 
 from __future__ import annotations
@@ -72,6 +83,7 @@ def area_rows(
     *,
     unit: str,
     categories: list[str] | None = None,
+    linked: dict[str, pd.Series] | None = None,
 ) -> list[dict[str, Any]]:
     """One row per unit with counts, rates, changes and breakdowns.
 
@@ -86,20 +98,17 @@ def area_rows(
         Name of the unit column in the count tables (``ward`` or ``datazone``).
     categories
         Categories to report in ``by_category`` (default: those present now).
+    linked
+        Linked police/fire pairs per unit (index: unit code) for ``count``,
+        ``previous_count`` and ``last_year_count`` (module notes); ``None``: no linking
+        and no ``linked_events`` field.
     """
     codes = list(units["code"])
     tot = {}
-    for name, table in (
-        ("count", current),
-        ("previous_count", previous),
-        ("last_year_count", last_year),
-    ):
-        s = (
-            table.groupby(unit)["count"].sum()
-            if not table.empty
-            else pd.Series(dtype=int)
-        )
+    for name, table in zip(COUNT_KEYS, (current, previous, last_year), strict=True):
+        s = table.groupby(unit)["count"].sum() if not table.empty else pd.Series(dtype=int)
         tot[name] = s.reindex(codes, fill_value=0).astype(int)
+    pairs = {k: (linked or {}).get(k, pd.Series(dtype=int)).reindex(codes, fill_value=0).astype(int) for k in COUNT_KEYS}
     agencies = _pivot(current, unit, codes, "agency")
     shown = shown_agencies(current, previous, last_year)
     cats = (
@@ -116,11 +125,7 @@ def area_rows(
     rows = []
     for i, r in enumerate(units.itertuples(index=False)):
         code = r.code
-        c, p, ly = (
-            int(tot["count"].iloc[i]),
-            int(tot["previous_count"].iloc[i]),
-            int(tot["last_year_count"].iloc[i]),
-        )
+        c, p, ly = (int(tot[k].iloc[i]) - int(pairs[k].iloc[i]) for k in COUNT_KEYS)
         row: dict[str, Any] = {"code": code, "name": r.name}
         for col in extra:
             v = getattr(r, col)
@@ -142,6 +147,8 @@ def area_rows(
             },
         }
         row["ksi_count"] = sum(row["by_category"].get(k, 0) for k in KSI_CATEGORIES)
+        if linked is not None:
+            row["linked_events"] = int(pairs["count"].iloc[i])
         rows.append(row)
     return rows
 
@@ -179,6 +186,7 @@ def summary_rows(
                 },
                 "ksi_count": sum(r["ksi_count"] for r in sel),
             }
+            | ({"linked_events": sum(r["linked_events"] for r in sel)} if any("linked_events" in r for r in rows) else {})
         )
     return out
 
@@ -235,6 +243,38 @@ def _protect_ksi(r: dict[str, Any]) -> bool:
     return changed
 
 
+def _breakdowns(r: dict[str, Any]) -> list[list[tuple[dict[str, Any], str]]]:
+    """The row's additive sets shown with its ``count``: agencies and categories, each
+    with ``linked_events`` (count = sum of parts - linked_events) when the row has it."""
+    linked = [(r, "linked_events")] if "linked_events" in r else []
+    return [[(r[part], k) for k in r[part]] + linked for part in ("by_agency", "by_category")]
+
+
+def _hide_one(cells: list[tuple[dict[str, Any], str]]) -> bool:
+    """With the total withheld, withhold the smallest positive cell of a fully shown set."""
+    if any(d[k] in (PRIMARY, SECONDARY) for d, k in cells):
+        return False
+    vis = [(d, k) for d, k in cells if isinstance(d[k], int) and d[k] > 0]
+    if not vis:
+        return False
+    d, k = min(vis, key=lambda c: c[0][c[1]])
+    d[k] = SECONDARY
+    return True
+
+
+def _protect_across(members: list[dict[str, Any]]) -> bool:
+    """The areas of a group are shown with the group's totals, per count and also per
+    agency and per category (the group's own ``by_agency`` / ``by_category``): in each of
+    those sets across the areas, never exactly one cell hidden."""
+    changed = False
+    for k in (*COUNT_KEYS, "ksi_count", "linked_events"):
+        changed |= _protect([(r, k) for r in members if k in r])
+    for part in ("by_agency", "by_category"):
+        for k in sorted({k for r in members for k in r[part]}):
+            changed |= _protect([(r[part], k) for r in members if k in r[part]])
+    return changed
+
+
 def suppress(
     rows: list[dict[str, Any]],
     summary: list[dict[str, Any]],
@@ -242,7 +282,7 @@ def suppress(
 ) -> None:
     """Apply primary and secondary suppression in place (see the module docstring)."""
     for r in [*rows, *summary]:
-        for k in (*COUNT_KEYS, "ksi_count"):
+        for k in (*COUNT_KEYS, "ksi_count", "linked_events"):
             if _is_small(r.get(k)):
                 r[k] = PRIMARY
         for part in ("by_agency", "by_category"):
@@ -253,27 +293,13 @@ def suppress(
     for _ in range(50):  # iterate to a fixed point
         changed = False
         for r in [*rows, *summary]:
-            changed |= _protect([(r["by_agency"], a) for a in r["by_agency"]])
-            changed |= _protect([(r["by_category"], k) for k in r["by_category"]])
+            for cells in _breakdowns(r):
+                changed |= _protect(cells)
+                # if the row's own count is withheld, its breakdown must not reveal it
+                changed |= r["count"] in (PRIMARY, SECONDARY) and _hide_one(cells)
             changed |= _protect_ksi(r)
-            # if the row's own count is withheld, its breakdown must not reveal it
-            if r["count"] in (PRIMARY, SECONDARY):
-                for part in ("by_agency", "by_category"):
-                    if (
-                        sum(1 for v in r[part].values() if v in (PRIMARY, SECONDARY))
-                        == 0
-                    ):
-                        vis = [
-                            k
-                            for k, v in r[part].items()
-                            if isinstance(v, int) and v > 0
-                        ]
-                        if vis:
-                            r[part][min(vis, key=lambda k: r[part][k])] = SECONDARY
-                            changed = True
         for members in groups.values():
-            for k in COUNT_KEYS:
-                changed |= _protect([(by_code[m], k) for m in members if m in by_code])
+            changed |= _protect_across([by_code[m] for m in members if m in by_code])
         if not changed:
             break
     for r in [*rows, *summary]:
