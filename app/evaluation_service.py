@@ -134,8 +134,9 @@ def run_evaluation(svc: Service, who: Principal, req: EvaluationRequest) -> dict
     # a year before the before window: the seasonal check and the regression-to-the-mean baseline need it
     earliest = pd.Timestamp(before or (start - length)) - pd.DateOffset(years=1)
     study = shapely.union_all([g for g in (target, buffer, control) if g is not None and not g.is_empty])
-    inc = svc.frame(f, window=Window(pd.Timestamp(earliest), end), columns=["category", "occurred_at", "easting", "northing", "agency"],
-                    area=study)
+    # date_precision: a record dated only to a month counts only in windows holding its whole month
+    cols = ["category", "occurred_at", "easting", "northing", "agency", "date_precision"]
+    inc = svc.frame(f, window=Window(pd.Timestamp(earliest), end), columns=cols, area=study)
     res = evaluate_operation(inc, target=target, buffer=buffer, control=control, start=start, end=end,
                              categories=f.categories, before_start=before, data_from=_data_from(svc, earliest))
     eid = str(uuid.uuid4())

@@ -232,13 +232,15 @@ def _tabulate(
     cats: list[str],
     windows: EvaluationWindows,
     zones: tuple[shapely.Geometry, shapely.Geometry | None, shapely.Geometry],
-) -> tuple[npt.NDArray[np.int64], int]:
-    """Counts ``[category, zone, window]`` and the incidents that fell in no zone."""
-    masks = windows.masks(incidents["occurred_at"])
+) -> tuple[npt.NDArray[np.int64], int, npt.NDArray[np.int64]]:
+    """Counts ``[category, zone, window]``, the incidents that fell in no zone, and
+    the month-precision records left out of each window because it cuts their month
+    (selected categories, in a zone), with the distinct records left out last."""
+    masks, dropped = windows.counted(incidents)
     cat_code = pd.Index(cats).get_indexer(
         pd.Index(incidents["category"].astype(object))
     )
-    relevant = (cat_code >= 0) & np.logical_or.reduce(masks)
+    relevant = (cat_code >= 0) & np.logical_or.reduce(masks + dropped)
     idx = np.flatnonzero(relevant)
     target, buffer, control = zones
     zone = assign_zones(
@@ -255,8 +257,13 @@ def _tabulate(
         sel = in_zone & mask[idx]
         flat = cat_code[idx][sel] * 3 + zone[sel].astype(np.int64)
         table[:, :, w] = np.bincount(flat, minlength=n_cat * 3).reshape(n_cat, 3)
+    left_out = [in_zone & d[idx] for d in dropped]
+    excluded = np.array(
+        [int(m.sum()) for m in left_out] + [int(np.logical_or.reduce(left_out).sum())],
+        dtype=np.int64,
+    )
     main = masks[0][idx] | masks[1][idx] | masks[2][idx]  # before, after, last year
-    return table, int((~in_zone & main).sum())
+    return table, int((~in_zone & main).sum()), excluded
 
 
 def _check_zones(
@@ -318,8 +325,9 @@ def evaluate_operation(
     Parameters
     ----------
     incidents
-        The incident frame (``category``, ``occurred_at``, ``easting``,
-        ``northing``); may be empty. Filter by agency beforehand if needed.
+        The incident frame (``category``, ``occurred_at``, ``easting``, ``northing``,
+        optional ``date_precision``: month-dated records, :mod:`geo.precision`); may be
+        empty. Filter by agency beforehand if needed.
     target
         The treated area, Polygon/MultiPolygon in EPSG:27700.
     buffer
@@ -365,7 +373,7 @@ def evaluate_operation(
     win = evaluation_windows(
         start, end, before_start=before_start, last_year=last_year, data_from=data_from
     )
-    table, outside = _tabulate(incidents, cats, win, (target, ring, control))
+    table, outside, excluded = _tabulate(incidents, cats, win, (target, ring, control))
     results, overall, mt = evaluate_table(table, cats, win, has_buffer=ring is not None)
     areas = {
         "target": float(target.area),
@@ -376,4 +384,5 @@ def evaluate_operation(
         _result(win, tuple(cats), results, overall, areas, outside),
         multiple_testing=mt,
         windows=win,
+        excluded_month=tuple(int(v) for v in excluded),
     )

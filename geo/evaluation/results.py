@@ -14,7 +14,7 @@ from geo.evaluation.conclusion import NO_EVIDENCE, DirectionalTest, MultipleTest
 from geo.evaluation.did import DiDResult
 from geo.evaluation.displacement import WDDResult, WDQResult
 from geo.evaluation.power import PowerResult
-from geo.evaluation.windows import EvaluationWindows
+from geo.evaluation.windows import PERIODS, EvaluationWindows
 
 __all__ = ["ALL_SELECTED", "CategoryEvaluation", "EvaluationResult", "ZoneCounts"]
 
@@ -174,6 +174,11 @@ class EvaluationResult:
         How the conclusions were corrected for several categories.
     windows
         All windows, including the last-year-before and long-run ones.
+    excluded_month
+        Month-precision records (selected categories, in a zone) left out of each
+        window because it cuts their month, in the order of
+        :data:`~geo.evaluation.windows.PERIODS`, then the distinct records left out
+        of at least one window; None when not computed.
     """
 
     start: pd.Timestamp
@@ -193,6 +198,7 @@ class EvaluationResult:
     notes: tuple[str, ...]
     multiple_testing: MultipleTesting | None = None
     windows: EvaluationWindows | None = None
+    excluded_month: tuple[int, ...] | None = None
 
     def category(self, name: str) -> CategoryEvaluation:
         """The evaluation of category ``name`` (or ``"all_selected"``)."""
@@ -240,7 +246,28 @@ class EvaluationResult:
             if self.multiple_testing is None
             else self.multiple_testing.to_dict(),
             "background_windows": _background_windows(self.windows),
+            "excluded": _excluded(self.excluded_month, self.windows),
         }
+
+
+EXCLUDED_NOTE = (
+    "records dated only to a month (data.police.uk) count in a window only when their whole "
+    "calendar month lies inside it; these were left out of windows that cut their month "
+    "(window lengths are unchanged)"
+)
+
+
+def _excluded(n: tuple[int, ...] | None, w: EvaluationWindows | None) -> dict[str, Any] | None:
+    """The month-precision records left out, in total and per window (JSON); a window
+    that is not available is None."""
+    if n is None:
+        return None
+    spans = w.spans() if w is not None else [(None, None)] * len(PERIODS)
+    by_period = {
+        p: (None if a is None or b is None else n[i])
+        for i, (p, (a, b)) in enumerate(zip(PERIODS, spans, strict=True))
+    }
+    return {"date_precision_month": n[len(PERIODS)], "by_period": by_period, "note": EXCLUDED_NOTE}
 
 
 def _background_windows(w: EvaluationWindows | None) -> dict[str, Any] | None:

@@ -16,6 +16,11 @@ is when the incident data cover it (``data_from``, the first instant covered):
 * *long run*: the 12 months before the before window (clipped to ``data_from``; kept
   only if at least twice as long as the before window), the target's usual level for
   the regression-to-the-mean check.
+
+Records dated only to a month (``date_precision='month'``, data.police.uk) count in a
+window only when their whole calendar month lies inside it (:mod:`geo.precision`): an
+operation from 15 March puts March's police.uk crimes in neither its before nor its
+after window. :meth:`EvaluationWindows.counted` gives the masks and the records left out.
 """
 
 from __future__ import annotations
@@ -30,8 +35,12 @@ import pandas as pd
 
 from geo.errors import ParameterError
 from geo.periods import to_local
+from geo.precision import window_mask
 
-__all__ = ["LOCAL_TZ", "EvaluationWindows", "Timeish", "evaluation_windows"]
+__all__ = ["LOCAL_TZ", "PERIODS", "EvaluationWindows", "Timeish", "evaluation_windows"]
+
+#: The windows an evaluation counts, in the order of its count tables.
+PERIODS = ("before", "after", "last_year", "last_year_before", "long_run")
 
 LOCAL_TZ = "Europe/London"
 _DAY_S = 86400.0
@@ -102,6 +111,34 @@ class EvaluationWindows:
         if self.last_year_start is None or self.last_year_end is None:
             return None
         return _days(self.last_year_start, self.last_year_end)
+
+    def spans(self) -> list[tuple[pd.Timestamp | None, pd.Timestamp | None]]:
+        """``(start, end)`` of the windows in :data:`PERIODS` order (None: not available)."""
+        return [
+            (self.before_start, self.start),
+            (self.start, self.end),
+            (self.last_year_start, self.last_year_end),
+            (self.last_year_before_start, self.last_year_start),
+            (self.long_run_start, self.before_start),
+        ]
+
+    def counted(
+        self, incidents: pd.DataFrame
+    ) -> tuple[list[npt.NDArray[np.bool_]], list[npt.NDArray[np.bool_]]]:
+        """Per window (:data:`PERIODS` order), the records it counts and the
+        month-precision records it leaves out because it cuts their month
+        (:func:`geo.precision.window_mask`); all False for a window not available."""
+        none = np.zeros(len(incidents), dtype=bool)
+        keep, dropped = [], []
+        for a, b in self.spans():
+            if a is None or b is None:
+                keep.append(none)
+                dropped.append(none)
+                continue
+            m = window_mask(incidents, a, b)
+            keep.append(m.keep)
+            dropped.append(m.dropped)
+        return keep, dropped
 
     def masks(self, occurred_at: pd.Series) -> list[npt.NDArray[np.bool_]]:
         """Masks of ``occurred_at`` in before, after, last year, last year's before
