@@ -14,6 +14,7 @@ from app.service import Filters, Service
 from geo.areas import AreaPack
 from geo.events import link_events
 from geo.periods import Window
+from geo.precision import cut_month_slices
 from geo.stats import area_rows, summary_rows, suppress
 
 
@@ -63,12 +64,37 @@ def linked_pairs(svc: Service, f: Filters, unit: str, windows: dict[str, Window]
     return cached(svc, "linked_events", f, params, lambda: {k: one(w) for k, w in windows.items()})
 
 
+def whole_month_counts(svc: Service, f: Filters, by: list[str], w: Window) -> tuple[pd.DataFrame, int]:
+    """``svc.counts`` of ``w`` less the records dated only to a month that ``w`` cuts
+    (:mod:`geo.precision`: only the slices of ``w`` in a cut month are read), and how many."""
+    counts = svc.counts(f, by, window=w)
+    parts = [svc.frame(dataclasses.replace(f, window=Window(a, b)), columns=[*by, "date_precision"])
+             for a, b in cut_month_slices(w.start, w.end)]
+    cut = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[*by, "date_precision"])
+    cut = cut[cut["date_precision"] == "month"]
+    if cut.empty:
+        return counts, 0
+    drop = cut.groupby(by, as_index=False).size()
+    out = counts.merge(drop, on=by, how="left")
+    out["count"] = (out["count"] - out["size"].fillna(0)).astype(int)
+    return out.loc[out["count"] > 0, [*by, "count"]].reset_index(drop=True), len(cut)
+
+
+def _month_excluded(cut: dict[str, int], suppressed: bool) -> dict[str, Any]:
+    """The month-precision records left out of each period (1-4 as '<5' when suppressed)."""
+    shown: dict[str, Any] = {k: "<5" if suppressed and 0 < v < 5 else v for k, v in cut.items()}
+    return {"date_precision_month": shown["current"], "by_period": shown,
+            "note": "records dated only to a month (data.police.uk) count only in periods holding their whole month"}
+
+
 def compute(svc: Service, f: Filters, unit: str, group: str | None, who: Principal) -> dict[str, Any]:
     """Statistics document for ``unit`` (``ward`` or ``datazone``)."""
     assert f.window is not None
     windows = {"current": f.window, "previous": f.window.previous(), "last_year": f.window.last_year()}
     by = [unit, "agency", "category"]
-    counts = {k: svc.counts(f, by, window=w) for k, w in windows.items()}
+    counts, month_cut = {}, {}
+    for k, w in windows.items():
+        counts[k], month_cut[k] = whole_month_counts(svc, f, by, w)
     b = svc.boundaries
     g = (group or "all").lower()
     if unit == "ward":
@@ -110,6 +136,7 @@ def compute(svc: Service, f: Filters, unit: str, group: str | None, who: Princip
         "last_year_period": _period(windows["last_year"]),
         "filters": {"agency": f.agency, "category": f.categories, "group": g},
         "suppressed": suppressed,
+        "excluded": _month_excluded(month_cut, suppressed),
         "notes": [
             _population_note(b.pack),
             "change_pct is null when the comparison count is 0",

@@ -185,7 +185,7 @@ def review_actions(
     start = first - 2 * (until - first) - pd.Timedelta(days=2)
     frame = svc.frame(
         Filters(window=Window(start, until)),
-        columns=["category", "occurred_at", "easting", "northing", "agency"],
+        columns=["category", "occurred_at", "easting", "northing", "agency", "date_precision"],
     )
     for a in actions:
         a["change"] = action_change(svc, who, a, until, frame)

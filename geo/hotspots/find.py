@@ -47,6 +47,7 @@ from geo.hotspots.ranking import hotspot_id
 from geo.hotspots.results import Hotspot, HotspotResult, Trend
 from geo.hotspots.summary import area_codes, counted, member_keys, simd_deciles
 from geo.hotspots.window import METHODS, Window, check_args, select_window
+from geo.precision import window_mask
 
 __all__ = ["METHODS", "Method", "find_hotspots"]
 
@@ -210,9 +211,10 @@ def _coarse_warning(win_labels: IntArray, n: int) -> list[str]:
 
 
 def _trend_counts(
-    w: Window, mem_pos: IntArray, lab: IntArray, n_per: IntArray
+    w: Window, mem_pos: IntArray, lab: IntArray, n_per: IntArray, precision: Any = None
 ) -> tuple[IntArray, IntArray, IntArray, IntArray]:
-    """First and last time (ns) and first/second-half counts per cluster."""
+    """First and last time (ns) and first/second-half counts per cluster; a record
+    dated only to a month counts in a half only if the half holds its whole month."""
     n_clusters = n_per.size
     m_times = w.times.iloc[mem_pos]
     t_ns = m_times.to_numpy(dtype="datetime64[ns]").astype(np.int64)
@@ -222,9 +224,12 @@ def _trend_counts(
     p_start = w.start if w.start is not None else w_times.min()
     p_end = w.end if w.end is not None else w_times.max() + pd.Timedelta(1, "ns")
     mid = p_start + (p_end - p_start) / 2
-    late = (m_times >= mid).to_numpy()
-    second = np.bincount(lab[late], minlength=n_clusters)
-    return t_first, t_last, n_per - second, second
+    mem = pd.DataFrame({"occurred_at": m_times.to_numpy()})
+    if precision is not None:
+        mem["date_precision"] = np.asarray(precision, dtype=object)
+    first = np.bincount(lab[window_mask(mem, p_start, mid).keep], minlength=n_clusters)
+    second = np.bincount(lab[window_mask(mem, mid, p_end).keep], minlength=n_clusters)
+    return t_first, t_last, first, second
 
 
 def _drafts(
@@ -249,7 +254,7 @@ def _drafts(
     categories = counted(lab, mem["category"].astype(str).to_numpy(), n_clusters)
     wards, dzs = area_codes(mem, lab, n_clusters)
     worst = simd_deciles(mem, lab, boundaries)
-    t_first, t_last, first, second = _trend_counts(w, mem_pos, lab, n_per)
+    t_first, t_last, first, second = _trend_counts(w, mem_pos, lab, n_per, mem.get("date_precision"))
     cx = np.bincount(lab, weights=m_xy[:, 0], minlength=n_clusters) / n_per
     cy = np.bincount(lab, weights=m_xy[:, 1], minlength=n_clusters) / n_per
     polys = hull_polygons(m_xy, lab, n_clusters, hull, cl.buffer_m)

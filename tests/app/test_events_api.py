@@ -47,8 +47,8 @@ def plant(boundaries, seed: int = 3, n_pol: int = 400, n_twin: int = 90, n_fire:
         r = police[int(i)]
         t = pd.Timestamp(r["occurred_at"])
         month = k % 6 == 5
-        add("fire", r["easting"] + 8, r["northing"], t + pd.Timedelta(minutes=12), -1 if month else int(i),
-            "month" if month else "datetime")
+        when = t.normalize().replace(day=1) if month else t + pd.Timedelta(minutes=12)  # police.uk style
+        add("fire", r["easting"] + 8, r["northing"], when, -1 if month else int(i), "month" if month else "datetime")
         if k % 10 == 0:
             add("fire", r["easting"] - 5, r["northing"], t + pd.Timedelta(minutes=20))
     for _ in range(n_fire):
@@ -73,6 +73,9 @@ def truth(df: pd.DataFrame, s: pd.Timestamp, e: pd.Timestamp) -> tuple[pd.Series
     """Records and linked twins per ward (the twin's ward) in [s, e): a pair links when
     both of its records are in the window."""
     inw = (df.t >= s) & (df.t < e)
+    # a record dated only to its month counts only when the window holds the whole month
+    month_end = (df.t.dt.tz_localize(None) + pd.offsets.MonthBegin(1)).dt.tz_localize("Europe/London")
+    inw &= (df.date_precision != "month") | (month_end <= e)
     records = df[inw].groupby("ward").size()
     tw = df[inw & (df.twin_of >= 0)]
     tw = tw[tw.twin_of.map(inw)]
