@@ -33,6 +33,7 @@ from app.routes import (
     wards,
 )
 from app.service import Service
+from geo.hotspots._grid import warm_up
 
 log = logging.getLogger("hotspots")
 API = "/api/v1"
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
         svc = service or Service(settings or get_settings())
         app.state.service = svc
         chromium.configure(svc.settings.max_renders, svc.settings.render_wait_s)
+        warm_up()  # the hotspot kernels' first (numba) call, paid at start rather than by the first request
         if svc.settings.auth == "off":
             log.warning("!!! HOTSPOTS_AUTH=off: NO AUTHENTICATION — every caller is admin. Local demo only. !!!")
         yield

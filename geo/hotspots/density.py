@@ -17,14 +17,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
-from scipy.spatial import cKDTree
 from sklearn.cluster import HDBSCAN
 
 from geo.errors import TooFewIncidentsError, TooLargeError
 from geo.hotspots._common import NOISE, FloatArray, IntArray
+from geo.hotspots._grid import ball_weights, min_label_within, radius_components
 
 __all__ = [
     "HDBSCAN_MAX_INCIDENTS",
@@ -87,7 +84,8 @@ def dbscan_labels(
     Notes
     -----
     The same algorithm as scikit-learn's ``dbscan_inner`` without its per-point
-    neighbour lists: a location is core when the incidents within ``eps`` (itself and
+    neighbour lists (the neighbourhoods are walked on a grid, :mod:`._grid`, in O(N)
+    memory): a location is core when the incidents within ``eps`` (itself and
     its duplicates included) number at least ``min_samples``; clusters are the
     connected groups of core locations, numbered in order of their first location;
     a border location takes the lowest label among its core neighbours (the cluster
@@ -95,40 +93,19 @@ def dbscan_labels(
     with ``sklearn.cluster.DBSCAN`` on every row.
     """
     n_loc = uniq.shape[0]
-    pairs = cKDTree(uniq).query_pairs(eps_m, output_type="ndarray")
-    i, j = pairs[:, 0], pairs[:, 1]
-    w = mult.astype(np.float64)
-    weight = w + np.bincount(i, weights=w[j], minlength=n_loc)
-    weight += np.bincount(j, weights=w[i], minlength=n_loc)
+    weight = ball_weights(uniq, mult.astype(np.float64), eps_m)
     core = weight >= min_samples
-    both = core[i] & core[j]
-    graph = coo_matrix(
-        (np.ones(int(both.sum())), (i[both], j[both])), shape=(n_loc, n_loc)
-    )
-    _, comp = connected_components(graph, directed=False)
+    comp = radius_components(uniq, eps_m, core)
     labels_u = np.full(n_loc, NOISE, dtype=np.int64)
     core_idx = np.flatnonzero(core)
     if core_idx.size:
-        comps, first = np.unique(comp[core_idx], return_index=True)  # first: min index
-        order = np.argsort(core_idx[first], kind="stable")
-        remap = np.full(int(comp.max()) + 1, NOISE, dtype=np.int64)
-        remap[comps[order]] = np.arange(order.size)
-        labels_u[core_idx] = remap[comp[core_idx]]
-        _label_borders(labels_u, core, i, j)
+        # a component's id is its smallest index, so numbering the distinct ids in
+        # increasing order numbers the clusters in order of their first location
+        ids, inverse = np.unique(comp[core_idx], return_inverse=True)
+        labels_u[core_idx] = np.arange(ids.size, dtype=np.int64)[inverse.reshape(-1)]
+        border = min_label_within(uniq, labels_u, ~core, eps_m)
+        labels_u[~core] = border[~core]
     return labels_u[inv]
-
-
-def _label_borders(
-    labels_u: IntArray, core: npt.NDArray[np.bool_], i: IntArray, j: IntArray
-) -> None:
-    """Give each non-core location the lowest label among its core neighbours."""
-    big = np.iinfo(np.int64).max
-    best = np.full(labels_u.size, big, dtype=np.int64)
-    for a, b in ((i, j), (j, i)):
-        sel = ~core[a] & core[b]
-        np.minimum.at(best, a[sel], labels_u[b[sel]])
-    border = (best < big) & ~core
-    labels_u[border] = best[border]
 
 
 def check_hdbscan_size(n: int, min_cluster_size: int, min_samples: int | None) -> None:

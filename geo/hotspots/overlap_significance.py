@@ -44,6 +44,7 @@ import scipy.sparse as sp
 from scipy.spatial import cKDTree
 
 from geo.hotspots._common import FloatArray, IntArray
+from geo.hotspots._grid import near_label_sums
 from geo.hotspots.colocation._base import CMP_RTOL, LCLQ_K, local_weights
 from geo.hotspots.significance import ALPHA
 
@@ -144,18 +145,31 @@ def _stats(
     sparse products, at ~1e-7 relative error; the observed values use float64.
     """
     dtype = np.float32 if fast else np.float64
-    w = d.w32 if fast else d.w
-    pol = (lab == 1).astype(dtype)
-    fire = (lab == 2).astype(dtype)
-    p_near = w @ pol  # police share among each member's neighbours
-    f_near = w @ fire
-    m_pol, m_fire = pol[d.mem_loc], fire[d.mem_loc]
+    if fast:  # police / fire share among each member's neighbours
+        p_near, f_near = _near_shares(d.w32, np.ascontiguousarray(lab))
+    else:
+        p_near = d.w @ (lab == 1).astype(dtype)
+        f_near = d.w @ (lab == 2).astype(dtype)
+    m_lab = lab[d.mem_loc]
+    m_pol, m_fire = (m_lab == 1).astype(dtype), (m_lab == 2).astype(dtype)
     n_pol = d.g @ m_pol
     n_fire = d.g @ m_fire
     with np.errstate(divide="ignore", invalid="ignore"):
         fp = (d.g @ (p_near * m_fire)) / n_fire / d.share_p
         pf = (d.g @ (f_near * m_pol)) / n_pol / d.share_f
     return n_pol, n_fire, fp, pf
+
+
+def _near_shares(
+    w: sp.csr_matrix, lab: npt.NDArray[np.int8]
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+    """``w @ (lab == 1)`` and ``w @ (lab == 2)`` in float32 without the 0/1 matrices:
+    the same additions in the same order as scipy's ``csr_matvecs``, so the same bits."""
+    shape = (w.shape[0], lab.shape[1])
+    p_out = np.zeros(shape, dtype=np.float32)
+    f_out = np.zeros(shape, dtype=np.float32)
+    near_label_sums(w.indptr, w.indices, w.data, lab, p_out, f_out)
+    return p_out, f_out
 
 
 def _design(
@@ -168,9 +182,13 @@ def _design(
     n = xy.shape[0]
     members = np.flatnonzero(labels >= 0).astype(np.int64)
     w, _, _ = local_weights(xy, members, k, cKDTree(xy))
-    used = np.union1d(members, w.indices)
+    is_used = np.zeros(n, dtype=bool)
+    is_used[members] = True
+    is_used[w.indices] = True
+    used = np.flatnonzero(is_used)  # = np.union1d(members, w.indices)
+    where = np.cumsum(is_used) - 1  # a used point's position among the used points
     w_loc = sp.csr_matrix(
-        (w.data, np.searchsorted(used, w.indices), w.indptr),
+        (w.data, where[w.indices], w.indptr),
         shape=(members.size, used.size),
     )
     g = sp.csr_matrix(
@@ -183,7 +201,7 @@ def _design(
         w=w_loc,
         w32=w_loc.astype(np.float32),
         g=g,
-        mem_loc=np.searchsorted(used, members),
+        mem_loc=where[members],
         used_codes=codes[used],
         share_p=n_pol / (n - 1),
         share_f=n_fire / (n - 1),

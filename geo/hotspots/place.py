@@ -26,12 +26,10 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
-from scipy.spatial import cKDTree
 from scipy.stats import poisson
 
 from geo.hotspots._common import NOISE, FloatArray, IntArray
+from geo.hotspots._grid import ball_weights, radius_components
 from geo.hotspots.background import Background
 
 __all__ = ["PLACE_RADIUS_M", "Places", "find_places", "place_floor"]
@@ -73,12 +71,10 @@ def local_counts(
     uniq: FloatArray, mult: IntArray, rows: IntArray, radius_m: float
 ) -> IntArray:
     """Incidents within ``radius_m`` of the locations ``rows`` (weighted by ``mult``)."""
-    pairs = cKDTree(uniq).sparse_distance_matrix(
-        cKDTree(uniq[rows]), radius_m, output_type="ndarray"
-    )
-    return np.bincount(
-        pairs["j"], weights=mult[pairs["i"]], minlength=rows.size
-    ).astype(np.int64)
+    query = np.zeros(uniq.shape[0], dtype=bool)
+    query[rows] = True
+    w = ball_weights(uniq, mult.astype(np.float64), radius_m, query)
+    return np.rint(w[rows]).astype(np.int64)
 
 
 def core_thresholds(
@@ -121,11 +117,8 @@ def find_places(
     core = cand[counts[cand] >= m]
     place_u = np.full(uniq.shape[0], NOISE, dtype=np.int64)
     if core.size:
-        pairs = cKDTree(uniq[core]).query_pairs(radius, output_type="ndarray")
-        graph = coo_matrix(
-            (np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(core.size,) * 2
-        )
-        _, comp = connected_components(graph, directed=False)
+        _, comp = np.unique(radius_components(uniq[core], radius), return_inverse=True)
+        comp = comp.reshape(-1)
         size = np.bincount(comp, weights=mult[core])
         keep = size >= floor
         # number the kept places in order of their first location (as DBSCAN does)
