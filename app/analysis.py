@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -28,12 +30,33 @@ ANALYSIS_COLUMNS = [
 ]  # fmt: skip
 
 _lock = threading.Lock()
+_pinned: ContextVar[tuple[int, str] | None] = ContextVar("analysis_data_version", default=None)
+
+
+@contextmanager
+def one_version(svc: Service) -> Iterator[None]:
+    """Inside the block every cache key of ``svc`` uses the data version read once at its
+    start (one ``count``/``max`` query per request instead of one per cached step). A batch
+    stored meanwhile is still caught where two reads must agree (``events_input``)."""
+    if (p := _pinned.get()) is not None and p[0] == id(svc):
+        yield
+        return
+    token = _pinned.set((id(svc), svc.data_version()))
+    try:
+        yield
+    finally:
+        _pinned.reset(token)
+
+
+def _version(svc: Service) -> str:
+    p = _pinned.get()
+    return p[1] if p is not None and p[0] == id(svc) else svc.data_version()
 
 
 def _key(svc: Service, kind: str, f: Filters, params: dict[str, Any]) -> str:
     w = f.window
     parts = {
-        "v": svc.data_version(),
+        "v": _version(svc),
         "kind": kind,
         "from": None if w is None else w.start.isoformat(),
         "to": None if w is None else w.end.isoformat(),
@@ -62,9 +85,15 @@ def cached(svc: Service, kind: str, f: Filters, params: dict[str, Any], compute:
     return value
 
 
+def dated_incidents(svc: Service, f: Filters) -> pd.DataFrame:
+    """:func:`incidents` plus ``date_precision`` (what event linking needs): one read of
+    the database serves both (cached)."""
+    return cached(svc, "frame_dated", f, {}, lambda: svc.frame(f, columns=[*ANALYSIS_COLUMNS, "date_precision"]))
+
+
 def incidents(svc: Service, f: Filters) -> pd.DataFrame:
     """The incident frame for these filters (cached)."""
-    return cached(svc, "frame", f, {}, lambda: svc.frame(f, columns=ANALYSIS_COLUMNS))
+    return cached(svc, "frame", f, {}, lambda: dated_incidents(svc, f)[ANALYSIS_COLUMNS])
 
 
 def remember_hotspots(svc: Service, fc: dict[str, Any], result: Any) -> None:

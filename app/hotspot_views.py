@@ -30,7 +30,7 @@ def events_input(svc: Any, f: Any) -> tuple[pd.DataFrame, int]:
     record of one event (:func:`geo.events.link_events`, limits from the settings) count
     once, as the police record, in all-agency hotspots and their co-location; so a joint
     attendance is not fire beside police. With an agency filter nothing is linked."""
-    from app.analysis import ANALYSIS_COLUMNS, cached, incidents
+    from app.analysis import ANALYSIS_COLUMNS, cached, dated_incidents, incidents
     from app.statistics import LINK_COLUMNS, linking_on
     from geo.events import link_events
 
@@ -38,13 +38,15 @@ def events_input(svc: Any, f: Any) -> tuple[pd.DataFrame, int]:
     if not linking_on(svc, f):
         return inc, 0
     s = svc.settings
-    cols = list(dict.fromkeys(["source_id", *LINK_COLUMNS]))
 
     def second(df: pd.DataFrame) -> Any:
         return link_events(df, metres=s.event_link_metres, minutes=s.event_link_minutes).second
 
-    aux = cached(svc, "event_links", f, {"metres": s.event_link_metres, "minutes": s.event_link_minutes},
-                 lambda: svc.frame(f, columns=cols).assign(second=lambda d: second(d))[["source_id", "agency", "second"]])
+    def links() -> pd.DataFrame:  # from the frame `inc` was cut from (one read of the database)
+        d = dated_incidents(svc, f)
+        return pd.DataFrame({"source_id": d["source_id"], "second": second(d[list(dict.fromkeys(["source_id", *LINK_COLUMNS]))])})
+
+    aux = cached(svc, "event_links", f, {"metres": s.event_link_metres, "minutes": s.event_link_minutes}, links)
     if len(aux) != len(inc) or not (aux["source_id"].to_numpy() == inc["source_id"].to_numpy()).all():
         # a batch was stored between the two reads: link one fresh frame instead
         fresh = svc.frame(f, columns=list(dict.fromkeys([*ANALYSIS_COLUMNS, "date_precision"])))
@@ -75,9 +77,10 @@ def _hotspot_result(svc: Any, f: Any, method: str, eps_m: float | None, min_samp
     s = svc.settings
     params = {"method": method, "eps_m": eps_m, "min_samples": min_samples, "min_cluster_size": min_cluster_size, "hull": hull,
               "link": [s.event_link_metres, s.event_link_minutes]}
-    inc = point_records(events_input(svc, f)[0], f.agency)
+    linked, n_linked = events_input(svc, f)
+    inc = point_records(linked, f.agency)
     period = (f.window.start, f.window.end)
-    return inc, cached(svc, "hotspots", f, params, lambda: find_hotspots(
+    return inc, n_linked, cached(svc, "hotspots", f, params, lambda: find_hotspots(
         inc, svc.boundaries, method=method, eps_m=eps_m, min_samples=min_samples,  # type: ignore[arg-type]
         min_cluster_size=min_cluster_size, period=period, hull=hull))  # type: ignore[arg-type]
 
@@ -86,6 +89,17 @@ def hotspot_collection(svc: Any, who: Any, f: Any, *, method: str = "dbscan", ep
                        min_samples: int | None = None, min_cluster_size: int | None = None, hull: str = "convex",
                        overlap_only: bool = False, permutations: int = 199, seed: int = 0) -> dict[str, Any]:
     """The hotspot FeatureCollection for these filters (shared by the API and the maps)."""
+    from app.analysis import one_version
+
+    with one_version(svc):  # one data-version query for all the cached steps
+        return _collection(svc, who, f, method=method, eps_m=eps_m, min_samples=min_samples,
+                           min_cluster_size=min_cluster_size, hull=hull, overlap_only=overlap_only,
+                           permutations=permutations, seed=seed)
+
+
+def _collection(svc: Any, who: Any, f: Any, *, method: str, eps_m: float | None, min_samples: int | None,
+                min_cluster_size: int | None, hull: str, overlap_only: bool, permutations: int,
+                seed: int) -> dict[str, Any]:
     from app.analysis import cached, remember_hotspots
     from geo.errors import EmptyInputError, TooFewIncidentsError
     from geo.hotspots import overlap_hotspots, to_geojson
@@ -93,7 +107,7 @@ def hotspot_collection(svc: Any, who: Any, f: Any, *, method: str = "dbscan", ep
     disclosure.check_floors(who, eps_m=eps_m, min_samples=min_samples, min_cluster_size=min_cluster_size)
     period = {"from": f.window.start.isoformat(), "to": f.window.end.isoformat(), "label": f.window.label()}
     try:
-        inc, res = _hotspot_result(svc, f, method, eps_m, min_samples, min_cluster_size, hull)
+        inc, n_linked, res = _hotspot_result(svc, f, method, eps_m, min_samples, min_cluster_size, hull)
     except (TooFewIncidentsError, EmptyInputError) as exc:
         # not an error for a map or a meeting: nothing to show, and why
         return {"type": "FeatureCollection", "features": [], "period": period, "warnings": [str(exc)], "excluded": _excluded(svc, f, who),
@@ -109,15 +123,15 @@ def hotspot_collection(svc: Any, who: Any, f: Any, *, method: str = "dbscan", ep
     for feat in fc["features"]:
         feat["properties"].setdefault("id", feat.get("id"))
     fc["period"] = period
-    fc["excluded"] = _excluded(svc, f, who)
+    fc["excluded"] = _excluded(svc, f, who, n_linked)
     return disclosure.hotspot_collection(fc, who)
 
 
-def _excluded(svc: Any, f: Any, who: Any) -> dict[str, Any]:
+def _excluded(svc: Any, f: Any, who: Any, n_linked: int | None = None) -> dict[str, Any]:
     """:func:`excluded_note` plus the joint attendances counted once (hotspot methods);
     for a restricted audience a count of 1-4 is ``"<5"``."""
     note = excluded_note(svc, f)
-    n = events_input(svc, f)[1]
+    n = events_input(svc, f)[1] if n_linked is None else n_linked
     note["linked_events"] = disclosure.small(n) if disclosure.restricted(who) else n
     m, mins = svc.settings.event_link_metres, svc.settings.event_link_minutes
     note["note"] += (f"; a fire record within {m:g} m and {mins:g} minutes of a police record is one joint attendance "

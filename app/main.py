@@ -34,6 +34,7 @@ from app.routes import (
 )
 from app.service import Service
 from geo.hotspots._grid import warm_up
+from geo.hotspots.background import study_area
 
 log = logging.getLogger("hotspots")
 API = "/api/v1"
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
         app.state.service = svc
         chromium.configure(svc.settings.max_renders, svc.settings.render_wait_s)
         warm_up()  # the hotspot kernels' first (numba) call, paid at start rather than by the first request
+        study_area(svc.boundaries)  # the union of the data zones (hotspot background), built once at start
         if svc.settings.auth == "off":
             log.warning("!!! HOTSPOTS_AUTH=off: NO AUTHENTICATION — every caller is admin. Local demo only. !!!")
         yield

@@ -20,7 +20,7 @@ from scipy.stats import poisson
 from geo.boundaries import Boundaries
 from geo.hotspots._common import FloatArray, IntArray
 
-__all__ = ["BACKGROUND_CELL_M", "BACKGROUND_HALF_WIDTH", "Background", "background"]
+__all__ = ["BACKGROUND_CELL_M", "BACKGROUND_HALF_WIDTH", "Background", "background", "study_area"]
 
 BACKGROUND_CELL_M = 250.0
 BACKGROUND_HALF_WIDTH = 4  # cells each side of the box window
@@ -85,7 +85,7 @@ class Background:
 _AREAS: dict[int, tuple[Boundaries, shapely.Geometry]] = {}
 
 
-def _study_area(boundaries: Boundaries) -> shapely.Geometry:
+def study_area(boundaries: Boundaries) -> shapely.Geometry:
     """Union of the data zones (cached per Boundaries object)."""
     hit = _AREAS.get(id(boundaries))
     if hit is None or hit[0] is not boundaries:
@@ -137,7 +137,7 @@ def background(
         cx = x0 + (np.arange(nx) + 0.5) * cell_m
         cy = y0 + (np.arange(ny) + 0.5) * cell_m
         gx, gy = np.meshgrid(cx, cy, indexing="ij")
-        area = _study_area(boundaries)
+        area = study_area(boundaries)
         in_area = shapely.contains_xy(area, gx, gy).astype(np.float64)
     else:
         in_area = np.ones((nx, ny), dtype=np.float64)

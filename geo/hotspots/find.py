@@ -224,7 +224,7 @@ def _trend_counts(
     p_start = w.start if w.start is not None else w_times.min()
     p_end = w.end if w.end is not None else w_times.max() + pd.Timedelta(1, "ns")
     mid = p_start + (p_end - p_start) / 2
-    mem = pd.DataFrame({"occurred_at": m_times.to_numpy()})
+    mem = pd.DataFrame({"occurred_at": m_times.array})  # tz-aware, not object Timestamps
     if precision is not None:
         mem["date_precision"] = np.asarray(precision, dtype=object)
     first = np.bincount(lab[window_mask(mem, p_start, mid).keep], minlength=n_clusters)

@@ -27,9 +27,8 @@ NOT_SIGNIFICANT_WEIGHT = 0.25
 def hotspot_id(params_key: str, keys: list[str]) -> str:
     h = hashlib.sha1(usedforsecurity=False)
     h.update(params_key.encode())
-    for k in sorted(keys):
-        h.update(b"\n")
-        h.update(k.encode())
+    if keys:  # the bytes of "\n" + key for every key in sorted order, hashed in one update
+        h.update(("\n" + "\n".join(sorted(keys))).encode())
     return "H-" + h.hexdigest()[:12]
 
 
