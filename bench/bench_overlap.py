@@ -14,6 +14,7 @@ is bench.common.synthetic (N incidents at distinct points spread over the data z
 
 Figures:
 - ``hotspots_default_cold_s``: ``to_geojson(find_hotspots(df, b))``, first call.
+- ``params_eps_s``: the default-eps step alone (``params.choose_dbscan_eps``), warm.
 - ``overlap_s``: ``find_hotspots`` (with its select-and-test overlap test, 199
   relabellings) + ``overlap_hotspots`` (its mean local CLQs and the global CLQ pair,
   199 relabellings).
@@ -62,7 +63,7 @@ def one(n: int, workload: str, max_gb: float) -> dict[str, object]:
     from scipy.spatial import cKDTree
     from sklearn.cluster import DBSCAN
 
-    from geo.hotspots import find_hotspots, overlap_hotspots, to_geojson
+    from geo.hotspots import find_hotspots, overlap_hotspots, params, to_geojson
     from geo.hotspots._common import collapse_locations
 
     b, df = _frame(n, workload)
@@ -81,6 +82,9 @@ def one(n: int, workload: str, max_gb: float) -> dict[str, object]:
     # scikit-learn keeps every row's neighbour list (8 bytes an entry, and a copy):
     # estimated from every 50th distinct location
     uniq, _, mult = collapse_locations(xy)
+    # the default-eps step alone (k-distance elbow, geo.hotspots.params), warm
+    ms0 = params.default_min_samples(len(xy), uniq.shape[0])
+    _, out["params_eps_s"] = _t(lambda: params.choose_dbscan_eps(uniq, mult, ms0))
     rows = np.arange(0, uniq.shape[0], 50)
     balls = cKDTree(uniq).query_ball_point(uniq[rows], eps)
     per_loc = np.array([mult[bl].sum() for bl in balls], dtype=np.float64)
