@@ -64,6 +64,9 @@ def test_local_counts_and_thresholds_brute_force() -> None:
     for mi, mui in zip(m, mu, strict=True):  # smallest m with P(X >= m - 1) <= 1/N
         assert poisson.sf(mi - 2, mui) <= 1e-3 or mi == 4
         assert mi == 4 or poisson.sf(mi - 3, mui) > 1e-3
+    # repeated intensities (a raster) in any order give each point its own threshold
+    rep = np.array([1e-3, 1e-5, 1e-3, 1e-4, 1e-5])
+    np.testing.assert_array_equal(core_thresholds(rep, 75.0, 1000, 4), m[[2, 0, 2, 1, 0]])
 
 
 def test_background_recovers_uniform_rate(boundaries: Boundaries) -> None:
