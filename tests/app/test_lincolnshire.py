@@ -25,21 +25,16 @@ from app.cli import cli
 from app.config import Settings
 from app.main import create_app
 from app.service import Service
-from geo.boundaries import Boundaries, load_boundaries
+from geo.boundaries import Boundaries
+from tests.app.conftest import LINCS_CSV
 from tests.conftest import ADMIN_KEY, PG_URL, _clean_pg, shared_data
 
 MONTH = {"from": "2024-03-01", "to": "2024-04-01"}
-CSV = "incidents/lincolnshire/2024-03-lincolnshire-street.csv"
-
-
-@pytest.fixture(scope="module")
-def lincs() -> Boundaries:
-    return load_boundaries(area="lincolnshire")
 
 
 @pytest.fixture(scope="module")
 def street() -> tuple[Path, pd.DataFrame]:
-    path = shared_data(CSV)
+    path = shared_data(LINCS_CSV)
     return path, pd.read_csv(path, dtype=str)
 
 

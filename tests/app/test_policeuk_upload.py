@@ -33,24 +33,19 @@ from app.feeds import Watcher, scan_once
 from app.main import create_app
 from app.pull import pull_police_uk
 from app.service import Service
-from geo.boundaries import Boundaries, load_boundaries
+from geo.boundaries import Boundaries
 from geo.policeuk_api import API_CATEGORIES
+from tests.app.conftest import LINCS_CSV
 from tests.conftest import ADMIN_KEY, PG_URL, _clean_pg, shared_data
 
-CSV = "incidents/lincolnshire/2024-03-lincolnshire-street.csv"
 COLUMNS = ["source_id", "agency", "category", "raw_category", "occurred_at", "easting", "northing", "datazone", "ward",
            "tasking_group", "simd_rank", "simd_decile", "location_precision", "date_precision"]  # fmt: skip
 REPORT = ["received", "accepted", "duplicates", "rejected"]
 
 
 @pytest.fixture(scope="module")
-def lincs() -> Boundaries:
-    return load_boundaries(area="lincolnshire")
-
-
-@pytest.fixture(scope="module")
 def street() -> tuple[Path, pd.DataFrame]:
-    path = shared_data(CSV)
+    path = shared_data(LINCS_CSV)
     return path, pd.read_csv(path, dtype=str, keep_default_na=False)
 
 
