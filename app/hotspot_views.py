@@ -110,7 +110,7 @@ def _collection(svc: Any, who: Any, f: Any, *, method: str, eps_m: float | None,
         inc, n_linked, res = _hotspot_result(svc, f, method, eps_m, min_samples, min_cluster_size, hull)
     except (TooFewIncidentsError, EmptyInputError) as exc:
         # not an error for a map or a meeting: nothing to show, and why
-        return {"type": "FeatureCollection", "features": [], "period": period, "warnings": [str(exc)], "excluded": _excluded(svc, f, who),
+        return {"type": "FeatureCollection", "features": [], "period": period, "warnings": [str(exc)], "excluded": excluded_with_links(svc, f, who),
                 "parameters": {"method": method, "eps_m": eps_m, "min_samples": min_samples,
                                "min_cluster_size": min_cluster_size}}
     if overlap_only:
@@ -123,11 +123,11 @@ def _collection(svc: Any, who: Any, f: Any, *, method: str, eps_m: float | None,
     for feat in fc["features"]:
         feat["properties"].setdefault("id", feat.get("id"))
     fc["period"] = period
-    fc["excluded"] = _excluded(svc, f, who, n_linked)
+    fc["excluded"] = excluded_with_links(svc, f, who, n_linked)
     return disclosure.hotspot_collection(fc, who)
 
 
-def _excluded(svc: Any, f: Any, who: Any, n_linked: int | None = None) -> dict[str, Any]:
+def excluded_with_links(svc: Any, f: Any, who: Any, n_linked: int | None = None) -> dict[str, Any]:
     """:func:`excluded_note` plus the joint attendances counted once (hotspot methods);
     for a restricted audience a count of 1-4 is ``"<5"``."""
     note = excluded_note(svc, f)

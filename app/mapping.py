@@ -30,7 +30,7 @@ from app import assets, chromium
 from app.analysis import cached, incidents
 from app.config import Settings
 from app.errors import ApiError
-from app.hotspot_views import hotspot_collection
+from app.hotspot_views import events_input, hotspot_collection
 from app.map_layers import (
     GISTAR_SEED,
     emerging_frame,
@@ -260,7 +260,7 @@ def tasking_map_html(
     focus = codes if wards_filter is None else [w for w in codes if w in wards_filter]
     dz_codes = _group_datazones(svc, focus)
     gi = gistar_frame(svc, who, f, dz_codes)
-    heat, heat_note = _heat(svc, who, f, inc)
+    heat, heat_note = _heat(svc, who, f, events_input(svc, f)[0])  # joint attendances once, as /hotspots/kde
     inc_all = incidents(svc, dataclasses.replace(f, wards=None, datazones=None))
     emerging, emerging_note = emerging_frame(svc, who, f, dz_codes)
     extra = ExtraLayers(emerging=emerging, emerging_note=emerging_note, **(ksi_layer_parts(who, f, inc, inc_all) or {}))

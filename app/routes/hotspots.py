@@ -10,7 +10,12 @@ from app import disclosure
 from app.deps import PrincipalDep, ServiceDep
 from app.errors import ApiError
 from app.geojson import feature_collection
-from app.hotspot_views import excluded_note, hotspot_collection, point_records
+from app.hotspot_views import (
+    events_input,
+    excluded_with_links,
+    hotspot_collection,
+    point_records,
+)
 from app.params import FilterDep
 from geo.gistar import gistar_datazones, gistar_grid
 from geo.kde import kde_surface
@@ -75,14 +80,15 @@ def kde(
     """Quartic-kernel density surface (incidents per km²) for a heat layer."""
     disclosure.check_floors(who, bandwidth_m=bandwidth_m, cell_m=cell_m)
     f = q.resolve(svc, who=who)
-    inc = point_records(svc.frame(f, columns=["easting", "northing", "location_precision", "agency"]), f.agency)
+    linked, n_linked = events_input(svc, f)  # a joint attendance is one event: one point of heat
+    inc = point_records(linked, f.agency)
     if inc.empty:
         raise ApiError(422, "no incidents in this window and filter: nothing to smooth", param="from")
     x, y = inc["easting"].to_numpy(), inc["northing"].to_numpy()
     if disclosure.restricted(who) and bandwidth_m is None:
         bandwidth_m = max(disclosure.FLOORS["bandwidth_m"], kde_surface(x, y).bandwidth_m)
     res = kde_surface(x, y, bandwidth_m=bandwidth_m, cell_m=cell_m)
-    doc = res.to_dict(top_n=top_n) | {"excluded": excluded_note(svc, f)}
+    doc = res.to_dict(top_n=top_n) | {"excluded": excluded_with_links(svc, f, who, n_linked)}
     if disclosure.restricted(who):
         doc = disclosure.kde_doc(doc, who, _support(doc, x, y, res.bandwidth_m))
     return doc

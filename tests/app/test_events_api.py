@@ -258,7 +258,11 @@ def test_hotspots_count_a_joint_attendance_once(backend, tmp_path, boundaries, l
         c.headers["X-API-Key"] = ADMIN_KEY
         hs = c.get("/api/v1/hotspots", params=params).json()
         ov = c.get("/api/v1/hotspots/overlap", params=params | {"permutations": 99}).json()
+        heat = c.get("/api/v1/hotspots/kde", params={"from": "2024-02-01", "to": "2024-04-01"}).json()
     svc.engine.dispose()
+    # the heat surface smooths events too: 160 police records, plus the 15 fire copies unlinked
+    assert heat["n_points"] == (160 if link else 175)
+    assert heat["excluded"]["linked_events"] == (15 if link else 0)
     top = max(hs["features"], key=lambda f: f["properties"]["n"])["properties"]
     assert top["n_police"] >= 38
     assert hs["excluded"]["linked_events"] == ov["excluded"]["linked_events"] == (15 if link else 0)
