@@ -227,8 +227,10 @@ class Service:
         return f"{self.boundaries.version}-{n}-{mx}"
 
     def frame(self, filters: Filters, *, window: Window | None = None, columns: Iterable[str] = FRAME_COLUMNS,
-              area: shapely.Geometry | None = None) -> pd.DataFrame:
+              area: shapely.Geometry | None = None, month_dated_only: bool = False) -> pd.DataFrame:
         """Incidents matching ``filters`` as an incident frame (``occurred_at`` UTC).
+
+        ``month_dated_only`` reads only the records dated to their month (police.uk), in SQL.
 
         ``area`` (BNG) keeps the incidents inside it (boundary included): on PostgreSQL
         with the PostGIS point and its GiST index (``ST_Intersects``), elsewhere a
@@ -237,6 +239,8 @@ class Service:
         names = list(columns)
         cols = [incidents.c[name] for name in dict.fromkeys([*names, "easting", "northing"])]
         q = sa.select(*cols).where(*filters.clauses(window)).order_by(incidents.c.id)
+        if month_dated_only:
+            q = q.where(incidents.c.date_precision == "month")
         if area is not None:
             q = q.where(*self._area_clauses(area))
         with self.engine.connect() as conn:

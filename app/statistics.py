@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from app import csvsafe
+from app import csvsafe, disclosure
 from app.security import Principal
 from app.service import Filters, Service
 from geo.areas import AreaPack
@@ -68,10 +68,9 @@ def whole_month_counts(svc: Service, f: Filters, by: list[str], w: Window) -> tu
     """``svc.counts`` of ``w`` less the records dated only to a month that ``w`` cuts
     (:mod:`geo.precision`: only the slices of ``w`` in a cut month are read), and how many."""
     counts = svc.counts(f, by, window=w)
-    parts = [svc.frame(dataclasses.replace(f, window=Window(a, b)), columns=[*by, "date_precision"])
-             for a, b in cut_month_slices(w.start, w.end)]
-    cut = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[*by, "date_precision"])
-    cut = cut[cut["date_precision"] == "month"]
+    parts = [svc.frame(dataclasses.replace(f, window=Window(a, b)), columns=by, month_dated_only=True)
+             for a, b in cut_month_slices(w.start, w.end)]  # only the month-dated rows, in SQL
+    cut = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=by)
     if cut.empty:
         return counts, 0
     drop = cut.groupby(by, as_index=False).size()
@@ -82,7 +81,7 @@ def whole_month_counts(svc: Service, f: Filters, by: list[str], w: Window) -> tu
 
 def _month_excluded(cut: dict[str, int], suppressed: bool) -> dict[str, Any]:
     """The month-precision records left out of each period (1-4 as '<5' when suppressed)."""
-    shown: dict[str, Any] = {k: "<5" if suppressed and 0 < v < 5 else v for k, v in cut.items()}
+    shown: dict[str, Any] = {k: disclosure.small(v) if suppressed else v for k, v in cut.items()}
     return {"date_precision_month": shown["current"], "by_period": shown,
             "note": "records dated only to a month (data.police.uk) count only in periods holding their whole month"}
 
