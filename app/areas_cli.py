@@ -15,14 +15,12 @@ def _fail(msg: str, code: int = 1) -> None:
 
 
 def _selected() -> str:
-    from app.config import Settings
+    from app.config import Settings, settings_problem
 
     try:
         return Settings().area
     except Exception as exc:  # pydantic ValidationError: one line
-        lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
-        why = lines[1].split(" [type=")[0] if len(lines) > 1 else str(exc)
-        _fail(f"bad configuration: {why}")
+        _fail(f"bad configuration: {settings_problem(exc)}")
         raise  # pragma: no cover
 
 

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from app.areas_cli import areas_cli
-from app.config import Settings
+from app.config import Settings, settings_problem
 
 cli = typer.Typer(add_completion=False, no_args_is_help=True, help="West Lothian joint tasking hotspots service.")
 boundaries_cli = typer.Typer(no_args_is_help=True, help="Boundary files: fetch or check.")
@@ -34,7 +34,7 @@ def _settings() -> Settings:
     try:
         return Settings()
     except Exception as exc:  # pydantic ValidationError: one line, no traceback
-        fail(f"bad configuration: {str(exc).splitlines()[0] if str(exc) else exc}")
+        fail(f"bad configuration: {settings_problem(exc)}")
         raise  # pragma: no cover
 
 

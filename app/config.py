@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -56,8 +56,8 @@ class Settings(BaseSettings):
     map_png_timeout_s: float = 60.0
     # joint attendances (geo/events.py): a police and a fire record this close in space and
     # time are one event in all-agency totals and co-location; 0 (either) = no linking
-    event_link_metres: float = 50.0
-    event_link_minutes: float = 30.0
+    event_link_metres: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 50.0  # 0 = no linking
+    event_link_minutes: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 30.0
 
     @field_validator("auth", mode="before")
     @classmethod
@@ -126,3 +126,19 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """The process-wide settings (replace via ``app.dependency_overrides`` in tests)."""
     return Settings()
+
+
+def settings_problem(exc: Exception) -> str:
+    """One line for people from a settings error: the variable and what is wrong with it
+    (``HOTSPOTS_EVENT_LINK_METRES: Input should be greater than or equal to 0``)."""
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        try:
+            parts = [f"{'HOTSPOTS_' + '_'.join(str(p) for p in e.get('loc', ())).upper()}: {e.get('msg', '')}"
+                     if e.get("loc") else str(e.get("msg", "")) for e in errors()]
+        except Exception:  # pragma: no cover - not a pydantic error after all
+            parts = []
+        if parts:
+            return "; ".join(parts)
+    lines = [ln for ln in str(exc).splitlines() if ln.strip()]
+    return lines[0] if lines else type(exc).__name__

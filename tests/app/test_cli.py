@@ -47,6 +47,13 @@ def test_cli_errors_are_one_line(tmp_path) -> None:
     assert r.returncode == 1 and "boundaries folder" in r.stderr and "Traceback" not in r.stderr
     r = run(["keys", "create", "--role", "king", "--name", "x"], tmp_path)
     assert r.returncode == 2 and "--role must be one of" in r.stderr
+    # a bad setting names its variable and what is wrong, in one line
+    for var, value, says in (("HOTSPOTS_EVENT_LINK_METRES", "-5", "greater than or equal to 0"),
+                             ("HOTSPOTS_EVENT_LINK_MINUTES", "soon", "a valid number")):
+        r = run(["db", "upgrade"], tmp_path, **{var: value})
+        line = r.stderr.strip()
+        assert r.returncode == 1 and len(line.splitlines()) == 1 and "Traceback" not in line
+        assert line.startswith(f"error: bad configuration: {var}: ") and says in line, line
 
 
 def test_boundaries_check_reports(tmp_path) -> None:
